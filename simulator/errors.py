@@ -1,0 +1,360 @@
+"""The simulator's one catalogue of ARM errors.
+
+Every error the simulator answers is built here, with the HTTP status, ``error.code`` and
+message wording of real ARM where a public source shows it (see
+``shared/reference/arm-behaviour.md`` beside the project and simulator/README.md). Backends
+raise :class:`ArmError`; the HTTP layer turns it into the ARM error envelope.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class ArmError(Exception):
+    """An ARM error response: ``{"error": {"code", "message", "target"?, "details"?}}``."""
+
+    status: int
+    code: str
+    message: str
+    target: str | None = None
+    details: list[dict[str, Any]] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.code}: {self.message}"
+
+    def body(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.target:
+            error["target"] = self.target
+        if self.details:
+            error["details"] = self.details
+        return {"error": error}
+
+
+# --- generic ARM -------------------------------------------------------------------------
+
+
+def missing_api_version() -> ArmError:
+    return ArmError(
+        400,
+        "MissingApiVersionParameter",
+        "The api-version query parameter (?api-version=) is required for all requests.",
+    )
+
+
+def invalid_api_version(version: str) -> ArmError:
+    return ArmError(
+        400,
+        "InvalidApiVersionParameter",
+        f"The api-version '{version}' is invalid. The supported versions are dates such as "
+        "'2024-05-01' or '2024-06-01-preview'.",
+    )
+
+
+def invalid_json(detail: str) -> ArmError:
+    return ArmError(400, "InvalidRequestContent", f"The request content was invalid: {detail}")
+
+
+def not_implemented(method: str, path: str) -> ArmError:
+    """A call the simulator does not implement: loud, never a silent success.
+
+    501 is not in azure-core's retry list, so the SDK surfaces it at once.
+    """
+    return ArmError(
+        501,
+        "NotImplementedInSimulator",
+        f"The local simulator does not implement {method} {path}. "
+        "See simulator/README.md for the supported operations.",
+    )
+
+
+def subscription_not_found(sub: str) -> ArmError:
+    return ArmError(404, "SubscriptionNotFound", f"The subscription '{sub}' could not be found.")
+
+
+def resource_group_not_found(rg: str) -> ArmError:
+    return ArmError(404, "ResourceGroupNotFound", f"Resource group '{rg}' could not be found.")
+
+
+def resource_not_found(resource_type: str, name: str, rg: str | None) -> ArmError:
+    # Wording and the x-ms-failure-cause header from a recorded ARM 404 (REC-privatedns).
+    where = f" under resource group '{rg}'" if rg else ""
+    return ArmError(
+        404,
+        "ResourceNotFound",
+        f"The Resource '{resource_type}/{name}'{where} was not found. For more details please "
+        "go to https://aka.ms/ARMResourceNotFoundFix",
+        headers={"x-ms-failure-cause": "gateway"},
+    )
+
+
+def precondition_failed(message: str) -> ArmError:
+    return ArmError(412, "PreconditionFailed", message)
+
+
+def missing_registration(sub: str, namespace: str) -> ArmError:
+    return ArmError(
+        409,
+        "MissingSubscriptionRegistration",
+        f"The subscription is not registered to use namespace '{namespace}'. "
+        "See https://aka.ms/rps-not-found for how to register subscriptions.",
+        details=[
+            {
+                "code": "MissingSubscriptionRegistration",
+                "target": namespace,
+                "message": f"The subscription is not registered to use namespace '{namespace}'. "
+                "See https://aka.ms/rps-not-found for how to register subscriptions.",
+            }
+        ],
+    )
+
+
+def provider_not_found(namespace: str) -> ArmError:
+    return ArmError(
+        404,
+        "InvalidResourceNamespace",
+        f"The resource namespace '{namespace}' is invalid.",
+    )
+
+
+def throttled(sub: str, kind: str, retry_after: int) -> ArmError:
+    return ArmError(
+        429,
+        "SubscriptionRequestsThrottled",
+        f"Number of '{kind}' requests for subscription '{sub}' actor "
+        "'00000000-0000-0000-0000-000000000000' exceeded. Please try again after "
+        f"'{retry_after}' seconds after additional tokens are available. Refer to "
+        "https://aka.ms/arm-throttling for additional information.",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def bad_request(code: str, message: str, target: str | None = None) -> ArmError:
+    return ArmError(400, code, message, target=target)
+
+
+# --- Microsoft.Network --------------------------------------------------------------------
+
+
+def invalid_reference(ref: str, referrer: str) -> ArmError:
+    return ArmError(
+        400,
+        "InvalidResourceReference",
+        f"Resource {ref} referenced by resource {referrer} was not found. Please make sure "
+        "that the referenced resource exists, and that both resources are in the same region.",
+    )
+
+
+def subnet_outside_vnet(subnet: str, prefix: str, vnet: str) -> ArmError:
+    return ArmError(
+        400,
+        "NetcfgSubnetRangeOutsideVnet",
+        f"Subnet '{subnet}' is not valid because its IP address range is outside the IP "
+        f"address range of virtual network '{vnet}'.",
+    )
+
+
+def subnet_overlap(subnet: str, other: str) -> ArmError:
+    return ArmError(
+        400,
+        "NetcfgSubnetRangesOverlap",
+        f"Subnet '{subnet}' is not valid because its IP address range overlaps with that of "
+        f"an existing subnet '{other}' in the virtual network.",
+    )
+
+
+def invalid_prefix(prefix: str) -> ArmError:
+    return ArmError(
+        400,
+        "InvalidAddressPrefixFormat",
+        f"Address prefix {prefix} is not in the correct format.",
+    )
+
+
+def delegation_in_use(subnet_id: str, old: list[str], new: list[str], user: str) -> ArmError:
+    # Message shape from MicrosoftDocs/azure-docs#39112; status 400 is inferred.
+    return ArmError(
+        400,
+        "SubnetDelegationsCannotChangeWhenSubnetUsedByResource",
+        f"Delegations of subnet {subnet_id} cannot be changed from [{', '.join(old)}] to "
+        f"[{', '.join(new)}] because it is being used by the resource {user}.",
+    )
+
+
+def subnet_in_use_update(subnet_id: str, user: str) -> ArmError:
+    return ArmError(
+        400,
+        "InUseSubnetCannotBeUpdated",
+        f"Subnet {subnet_id} is in use by {user} and cannot be updated.",
+    )
+
+
+def subnet_in_use_delete(subnet_id: str, user: str) -> ArmError:
+    return ArmError(
+        400,
+        "InUseSubnetCannotBeDeleted",
+        f"Subnet {subnet_id} is in use by {user} and cannot be deleted. In order to delete "
+        "the subnet, delete all the resources within the subnet.",
+    )
+
+
+def nsg_in_use(nsg_id: str, users: list[str]) -> ArmError:
+    return ArmError(
+        400,
+        "InUseNetworkSecurityGroupCannotBeDeleted",
+        f"Network security group {nsg_id} cannot be deleted because it is in use by the "
+        f"following resources: {', '.join(users)}. In order to delete the Network security "
+        "group, remove the association with the resource(s).",
+    )
+
+
+def invalid_security_rule(rule: str, problem: str) -> ArmError:
+    return ArmError(
+        400,
+        "SecurityRuleInvalidParameter",
+        f"Security rule {rule} has invalid parameters: {problem}",
+    )
+
+
+def vnet_in_use(vnet_id: str, user: str) -> ArmError:
+    return ArmError(
+        400,
+        "InUseSubnetCannotBeDeleted",
+        f"Virtual network {vnet_id} has subnets in use by {user} and cannot be deleted.",
+    )
+
+
+# --- Microsoft.ApiManagement --------------------------------------------------------------
+
+
+def apim_validation(message: str, target: str | None = None) -> ArmError:
+    # APIM reports field problems as ValidationError with one detail per field.
+    return ArmError(
+        400,
+        "ValidationError",
+        "One or more fields contain incorrect values:",
+        details=[{"code": "ValidationError", "target": target or "", "message": message}],
+    )
+
+
+def apim_tier_unsupported(tier: str) -> ArmError:
+    return ArmError(
+        400,
+        "MethodNotAllowedInPricingTier",
+        f"Method not allowed in {tier} pricing tier: workspaces need the Premium, Premium v2, "
+        "Standard v2 or Basic v2 tier.",
+    )
+
+
+def missing_if_match() -> ArmError:
+    return ArmError(
+        400,
+        "InvalidRequest",
+        "The If-Match header is required for this operation. Send the entity's ETag or '*'.",
+    )
+
+
+def gateway_network_immutable(field_name: str) -> ArmError:
+    return apim_validation(
+        f"'{field_name}' can only be set when the workspace gateway is created; "
+        "it cannot be changed afterwards.",
+        target=field_name,
+    )
+
+
+def gateway_busy(gateway_id: str, state: str) -> ArmError:
+    return ArmError(
+        409,
+        "Conflict",
+        f"The gateway {gateway_id} is in provisioning state '{state}'; wait until the "
+        "current operation ends.",
+    )
+
+
+# --- Private DNS --------------------------------------------------------------------------
+
+
+def zone_exists(zone: str) -> dict[str, str]:
+    """The async failure body of a create-only zone PUT on an existing zone (REC-privatedns)."""
+    return {
+        "code": "PreconditionFailed",
+        "message": f"The Zone {zone} exists already and hence cannot be created again.",
+    }
+
+
+def zone_has_links(zone: str) -> ArmError:
+    return ArmError(
+        409,
+        "Conflict",
+        f"The private DNS zone {zone} cannot be deleted because it has virtual network "
+        "links. Delete the links first.",
+    )
+
+
+# --- Microsoft.Authorization --------------------------------------------------------------
+
+
+def role_assignment_exists(existing_name: str) -> ArmError:
+    # Since 2025 ARM appends the existing assignment's id without hyphens (azure-cli#31995).
+    return ArmError(
+        409,
+        "RoleAssignmentExists",
+        "The role assignment already exists. The ID of the existing role assignment is "
+        f"{existing_name.replace('-', '')}.",
+    )
+
+
+def role_assignment_update_not_permitted() -> ArmError:
+    return ArmError(
+        400,
+        "RoleAssignmentUpdateNotPermitted",
+        "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.",
+    )
+
+
+def principal_not_found(principal_id: str, tenant: str) -> ArmError:
+    return ArmError(
+        400,
+        "PrincipalNotFound",
+        f"Principal {principal_id.replace('-', '')} does not exist in the directory {tenant}. "
+        "Check that you have the correct principal ID. If you are creating this principal "
+        "and then immediately assigning a role, this error might be related to a replication "
+        "delay. In this case, set the role assignment principalType property to a value, "
+        "such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype",
+    )
+
+
+def unmatched_principal_type(principal_id: str, actual: str, given: str) -> ArmError:
+    return ArmError(
+        400,
+        "UnmatchedPrincipalType",
+        f"The PrincipalId '{principal_id.replace('-', '')}' has type '{actual}' , which is "
+        f"different from specified PrincipalType '{given}'.",
+    )
+
+
+def role_definition_missing(role_id: str) -> ArmError:
+    return ArmError(
+        400,
+        "RoleDefinitionDoesNotExist",
+        f"The specified role definition with ID '{role_id}' does not exist.",
+    )
+
+
+def invalid_scope(scope: str) -> ArmError:
+    return ArmError(400, "InvalidScope", f"The scope '{scope}' is not valid.")
+
+
+def authorization_failed(action: str, scope: str) -> ArmError:
+    return ArmError(
+        403,
+        "AuthorizationFailed",
+        "The client '00000000-0000-0000-0000-000000000000' with object id "
+        "'00000000-0000-0000-0000-000000000000' does not have authorization to perform "
+        f"action '{action}' over scope '{scope}' or the scope is invalid. If access was "
+        "recently granted, please refresh your credentials.",
+    )

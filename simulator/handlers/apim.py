@@ -1,0 +1,9 @@
+"""HTTP handlers for the apim provider (work in progress)."""
+
+from __future__ import annotations
+
+from simulator.router import Router
+
+
+def register(router: Router) -> None:
+    """Add this provider's routes."""
