@@ -25,6 +25,7 @@ from simulator.clock import Clock
 from simulator.errors import ArmError
 from simulator.faults import FaultBook
 from simulator.handlers import register_all
+from simulator.ids import ResourceId
 from simulator.lro import Operations
 from simulator.router import Router
 from simulator.settings import Timings
@@ -159,6 +160,19 @@ class Simulation:
 
     def url(self, path: str) -> str:
         return self.base_url + path
+
+    def resource_exists(self, rid: ResourceId) -> bool | None:
+        """Whether a resource of a simulated type exists; None for types nobody simulates."""
+        if rid.namespace is None:
+            sub = self.resources.subscriptions.get(rid.subscription.lower())
+            if sub is None:
+                return False
+            return rid.resource_group is None or rid.resource_group.lower() in sub.groups
+        for backend in self.backends:
+            found = backend.exists(rid)
+            if found is not None:
+                return bool(found)
+        return None
 
 
 def _with_json(response: Response) -> Response:

@@ -220,6 +220,40 @@ def invalid_security_rule(rule: str, problem: str) -> ArmError:
     )
 
 
+def invalid_cidr(prefix: str, expected: str) -> ArmError:
+    return ArmError(
+        400,
+        "InvalidCIDRNotation",
+        f"The address prefix {prefix} has an invalid CIDR notation. For the given prefix "
+        f"length, the address prefix should be {expected}.",
+    )
+
+
+def security_rule_conflict(rule: str, other: str) -> ArmError:
+    return ArmError(
+        400,
+        "SecurityRuleConflict",
+        f"Security rule {rule} conflicts with rule {other}. Rules cannot have the same "
+        "Priority and Direction.",
+    )
+
+
+def retryable_another_operation(op_id: str, resource_id: str) -> ArmError:
+    # 429 RetryableError with a RetryableErrorDueToAnotherOperation detail
+    # (cloudfoundry/bosh-azure-cpi-release#179; DOC request-limits-and-throttling).
+    detail = (
+        f"Operation PutSubnetOperation ({op_id}) is updating resource {resource_id}. "
+        "The call can be retried in 1 seconds."
+    )
+    return ArmError(
+        429,
+        "RetryableError",
+        "A retryable error occurred.",
+        details=[{"code": "RetryableErrorDueToAnotherOperation", "message": detail}],
+        headers={"Retry-After": "1"},
+    )
+
+
 def vnet_in_use(vnet_id: str, user: str) -> ArmError:
     return ArmError(
         400,

@@ -38,6 +38,7 @@ class Operation:
     error: dict[str, Any] | None = None
     polls: int = 0
     ended: dt.datetime | None = None
+    region: str = ""
 
     @property
     def done(self) -> bool:
@@ -75,6 +76,7 @@ class Operations:
         result: Callable[[], dict[str, Any] | None] = lambda: None,
         outcome: Outcome = "Succeeded",
         error: dict[str, Any] | None = None,
+        region: str = "",
     ) -> Operation:
         now = self.clock.now()
         op = Operation(
@@ -88,6 +90,7 @@ class Operations:
             result=result,
             outcome=outcome,
             error=error,
+            region=region,
         )
         self._ops[op.op_id] = op
         return op
@@ -115,9 +118,8 @@ class Operations:
             op.polls += 1
         return op
 
-    def pending_for(self, resource_id: str) -> list[Operation]:
-        rid = resource_id.lower()
-        return [op for op in self._ops.values() if not op.done and op.resource_id.lower() == rid]
+    def pending(self) -> list[Operation]:
+        return [op for op in self._ops.values() if not op.done]
 
     def clear(self) -> None:
         self._ops.clear()

@@ -33,6 +33,10 @@ class Backend:
         """Every resource in its ARM GET form."""
         return []
 
+    def exists(self, rid: ResourceId) -> bool | None:
+        """Whether the resource exists; None when its type is not this provider's."""
+        return None
+
     def require_group(self, rid: ResourceId) -> None:
         self.sim.resources.require_group(rid.subscription, rid.resource_group)
 

@@ -1,0 +1,1 @@
+"""Test suite: unit, simulator, activities, e2e and browser tiers."""
