@@ -12,3 +12,6 @@ class ApimBackend(Backend):
 
     def set_provisioning_rule(self, body: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError
+
+    def seed(self, resource: dict[str, Any]) -> bool:
+        return "/providers/microsoft.apimanagement/" in resource["id"].lower()  # placeholder

@@ -67,6 +67,31 @@ class SimControl:
             raw = resp.read()
         return json.loads(raw) if raw else None
 
+    def raw(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, dict[str, str], Any]:
+        """One HTTP call without the SDK: (status, headers, parsed body or None)."""
+        import ssl
+        import urllib.error
+
+        ctx = ssl.create_default_context(cafile=str(self.sim.ca))
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.sim.url + path, data=data, method=method)
+        req.add_header("Content-Type", "application/json")
+        req.add_header("Authorization", "Bearer simulator-token")
+        for name, value in (headers or {}).items():
+            req.add_header(name, value)
+        try:
+            with urllib.request.urlopen(req, context=ctx) as resp:  # noqa: S310 - local https
+                status, hdrs, raw = resp.status, dict(resp.headers), resp.read()
+        except urllib.error.HTTPError as exc:
+            status, hdrs, raw = exc.code, dict(exc.headers), exc.read()
+        return status, hdrs, json.loads(raw) if raw else None
+
     def state(self) -> dict[str, Any]:
         return self.call("GET", "/_sim/state")
 
