@@ -100,7 +100,8 @@ def _duration(body: dict[str, Any]) -> dt.timedelta:
     for name, value in body.items():
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
             raise errors.bad_request(
-                "InvalidClockAdvance", f"'{name}' must be a number >= 0 (the clock never goes back)."
+                "InvalidClockAdvance",
+                f"'{name}' must be a number >= 0 (the clock never goes back).",
             )
         parts[name] = float(value)
     return dt.timedelta(**parts)
@@ -112,7 +113,9 @@ def _set_clock(sim: Simulation, body: dict[str, Any]) -> None:
         when = dt.datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
         sim.clock.set(when)
     except ValueError as exc:
-        raise errors.bad_request("InvalidClockSet", f"'now' must be a later ISO time: {exc}") from exc
+        raise errors.bad_request(
+            "InvalidClockSet", f"'now' must be a later ISO time: {exc}"
+        ) from exc
 
 
 def _int_arg(req: Request, name: str, default: int) -> int:

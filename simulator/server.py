@@ -30,8 +30,17 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_BODY:
-            self._send(Response(413, {"error": {"code": "RequestEntityTooLarge",
-                                                "message": "The request body is too large."}}))
+            self._send(
+                Response(
+                    413,
+                    {
+                        "error": {
+                            "code": "RequestEntityTooLarge",
+                            "message": "The request body is too large.",
+                        }
+                    },
+                )
+            )
             return
         body = self.rfile.read(length) if length else b""
         request = Request(
@@ -47,8 +56,12 @@ class _Handler(BaseHTTPRequestHandler):
             log.exception("simulator failure on %s %s", request.method, request.path)
             response = Response(
                 500,
-                {"error": {"code": "SimulatorInternalError",
-                           "message": "The simulator failed on this request; see its log."}},
+                {
+                    "error": {
+                        "code": "SimulatorInternalError",
+                        "message": "The simulator failed on this request; see its log.",
+                    }
+                },
             )
         self._send(response)
 
@@ -64,7 +77,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = do_HEAD = _serve
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: object) -> None:
         log.debug("%s " + format, self.address_string(), *args)
 
 

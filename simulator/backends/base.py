@@ -38,7 +38,7 @@ class Backend:
         return None
 
     def require_group(self, rid: ResourceId) -> None:
-        self.sim.resources.require_group(rid.subscription, rid.resource_group)
+        self.sim.resources.resolve_group(rid.subscription, rid.resource_group)
 
 
 def new_guid() -> str:

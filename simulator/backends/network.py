@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import copy
 import ipaddress
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from simulator import errors
@@ -249,7 +249,7 @@ class NetworkBackend(Backend):
     def list_vnets(self, sub: str, group: str | None) -> list[dict[str, Any]]:
         self.sim.resources.subscription(sub)
         if group is not None:
-            self.sim.resources.require_group(sub, group)
+            self.sim.resources.resolve_group(sub, group)
         return [
             self.vnet_json(v)
             for v in self.vnets.values()
@@ -435,9 +435,7 @@ class NetworkBackend(Backend):
         users = _users(subnet.props)
         if not users:
             return
-        old_services = [
-            d["properties"]["serviceName"] for d in subnet.props.get("delegations", [])
-        ]
+        old_services = [d["properties"]["serviceName"] for d in subnet.props.get("delegations", [])]
         new_services = [d["properties"]["serviceName"] for d in new.get("delegations", [])]
         if sorted(s.lower() for s in old_services) != sorted(s.lower() for s in new_services):
             raise errors.delegation_in_use(str(subnet.rid), old_services, new_services, users[0])
@@ -480,7 +478,7 @@ class NetworkBackend(Backend):
     def list_nsgs(self, sub: str, group: str | None) -> list[dict[str, Any]]:
         self.sim.resources.subscription(sub)
         if group is not None:
-            self.sim.resources.require_group(sub, group)
+            self.sim.resources.resolve_group(sub, group)
         return [
             self.nsg_json(n)
             for n in self.nsgs.values()
@@ -493,7 +491,9 @@ class NetworkBackend(Backend):
     ) -> tuple[dict[str, Any], bool, Operation]:
         self.require_group(rid)
         existing = self.nsgs.get(key(str(rid)))
-        check_if_match(headers, existing.etag if existing else None, f"Network security group {rid}")
+        check_if_match(
+            headers, existing.etag if existing else None, f"Network security group {rid}"
+        )
         location = body.get("location")
         if not location:
             raise errors.bad_request("LocationRequired", "The location property is required.")
@@ -502,7 +502,9 @@ class NetworkBackend(Backend):
         for item in props.get("securityRules", []) or []:
             name = item.get("name")
             if not name:
-                raise errors.bad_request("InvalidRequestFormat", "Every security rule needs a name.")
+                raise errors.bad_request(
+                    "InvalidRequestFormat", "Every security rule needs a name."
+                )
             rrid = rid.child("securityRules", name)
             rules[name.lower()] = _Rule(rrid, _validated_rule(rrid, item.get("properties", {})))
         _check_priorities(list(rules.values()))
@@ -525,9 +527,7 @@ class NetworkBackend(Backend):
         if users:
             raise errors.nsg_in_use(str(rid), users)
         nsg.state = "Deleting"
-        return self._start(
-            nsg, str(rid), "delete", lambda _op: self.nsgs.pop(key(str(rid)), None)
-        )
+        return self._start(nsg, str(rid), "delete", lambda _op: self.nsgs.pop(key(str(rid)), None))
 
     def get_rule(self, rid: ResourceId) -> dict[str, Any]:
         nsg = self._nsg(rid.parent())

@@ -63,7 +63,8 @@ class ResourcesBackend(Backend):
             if state not in REGISTRATION_STATES:
                 raise errors.bad_request(
                     "InvalidSeed",
-                    f"Provider state '{state}' for {ns} is not one of {sorted(REGISTRATION_STATES)}.",
+                    f"Provider state '{state}' for {ns} is not one of "
+                    f"{sorted(REGISTRATION_STATES)}.",
                 )
             sub.providers[ns.lower()] = Provider(KNOWN_NAMESPACES.get(ns.lower(), ns), state)
 
@@ -79,7 +80,7 @@ class ResourcesBackend(Backend):
             raise errors.subscription_not_found(subscription_id)
         return sub
 
-    def require_group(self, subscription_id: str, group: str | None) -> tuple[str, str]:
+    def resolve_group(self, subscription_id: str, group: str | None) -> tuple[str, str]:
         sub = self.subscription(subscription_id)
         if group is None:
             raise errors.bad_request("InvalidResourceId", "The id names no resource group.")
@@ -99,9 +100,9 @@ class ResourcesBackend(Backend):
         now = self.sim.clock.now()
         for sub in self.subscriptions.values():
             for p in sub.providers.values():
-                if p.state == "Registering" and p.registering_since is not None:
-                    if now - p.registering_since >= done_after:
-                        p.state = "Registered"
+                started = p.registering_since
+                if p.state == "Registering" and started and now - started >= done_after:
+                    p.state = "Registered"
 
     def get_provider(self, subscription_id: str, namespace: str) -> dict[str, Any]:
         provider = self._provider(subscription_id, namespace)
@@ -124,7 +125,7 @@ class ResourcesBackend(Backend):
         return [self._provider_json(subscription_id, p) for p in sub.providers.values()]
 
     def get_group(self, subscription_id: str, group: str) -> dict[str, Any]:
-        name, location = self.require_group(subscription_id, group)
+        name, location = self.resolve_group(subscription_id, group)
         return {
             "id": f"/subscriptions/{subscription_id}/resourceGroups/{name}",
             "name": name,
@@ -159,9 +160,7 @@ class ResourcesBackend(Backend):
                 "subscriptionId": s.subscription_id,
                 "displayName": s.display_name,
                 "providers": {p.namespace: p.state for p in s.providers.values()},
-                "resourceGroups": [
-                    {"name": n, "location": loc} for n, loc in s.groups.values()
-                ],
+                "resourceGroups": [{"name": n, "location": loc} for n, loc in s.groups.values()],
             }
             for s in self.subscriptions.values()
         ]

@@ -18,9 +18,7 @@ def retry_after(sim: Simulation, headers: dict[str, str]) -> dict[str, str]:
     return headers
 
 
-def async_status(
-    sim: Simulation, op_id: str, in_progress_status: int = 200
-) -> Response:
+def async_status(sim: Simulation, op_id: str, in_progress_status: int = 200) -> Response:
     """Answer an Azure-AsyncOperation poll: ``{"status": ...}`` (+ ``error`` on failure)."""
     op = _op(sim, op_id)
     sim.operations.poll(op)
@@ -44,9 +42,7 @@ def location_status(sim: Simulation, op_id: str, location_url: str) -> Response:
 def _op(sim: Simulation, op_id: str) -> Operation:
     op = sim.operations.get(op_id)
     if op is None:
-        raise errors.ArmError(
-            404, "OperationNotFound", f"The operation '{op_id}' was not found."
-        )
+        raise errors.ArmError(404, "OperationNotFound", f"The operation '{op_id}' was not found.")
     return op
 
 

@@ -152,7 +152,9 @@ def register(router: Router) -> None:
     """Add the Microsoft.Network routes (private DNS has its own module)."""
     router.add("GET", _OPS + "/operations/{op}", poll_async)
     router.add("GET", _OPS + "/operationResults/{op}", poll_location)
-    router.add("GET", "/subscriptions/{sub}/providers/Microsoft.Network/virtualNetworks", list_vnets)
+    router.add(
+        "GET", "/subscriptions/{sub}/providers/Microsoft.Network/virtualNetworks", list_vnets
+    )
     router.add("GET", _NET + "/virtualNetworks", list_vnets)
     router.add("GET", _VNET, get_vnet)
     router.add("PUT", _VNET, put_vnet)

@@ -63,7 +63,7 @@ class SimControl:
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(self.sim.url + path, data=data, method=method)
         req.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(req, context=ctx) as resp:  # noqa: S310 - local https
+        with urllib.request.urlopen(req, context=ctx) as resp:
             raw = resp.read()
         return json.loads(raw) if raw else None
 
@@ -86,7 +86,7 @@ class SimControl:
         for name, value in (headers or {}).items():
             req.add_header(name, value)
         try:
-            with urllib.request.urlopen(req, context=ctx) as resp:  # noqa: S310 - local https
+            with urllib.request.urlopen(req, context=ctx) as resp:
                 status, hdrs, raw = resp.status, dict(resp.headers), resp.read()
         except urllib.error.HTTPError as exc:
             status, hdrs, raw = exc.code, dict(exc.headers), exc.read()

@@ -48,7 +48,9 @@ def test_seed_adds_a_vnet_the_sdk_can_read(sim, network):
                     "location": "westeurope",
                     "properties": {
                         "addressSpace": {"addressPrefixes": ["10.50.0.0/16"]},
-                        "subnets": [{"name": "s1", "properties": {"addressPrefix": "10.50.1.0/24"}}],
+                        "subnets": [
+                            {"name": "s1", "properties": {"addressPrefix": "10.50.1.0/24"}}
+                        ],
                     },
                 }
             ]
@@ -92,7 +94,9 @@ def test_fault_does_not_change_state(sim, network):
 
 
 def test_regex_fault_matches_only_its_method(sim, network):
-    sim.fault(method="PUT", path="^.*/subnets/[^/]+$", status=409, code="AnotherOperationInProgress")
+    sim.fault(
+        method="PUT", path="^.*/subnets/[^/]+$", status=409, code="AnotherOperationInProgress"
+    )
     assert network.subnets.get(NET_RG, VNET, "snet-gw-a").name == "snet-gw-a"
 
 
@@ -115,9 +119,7 @@ def test_probability_fault_is_repeatable_for_a_seed(sim, network):
 
 
 def test_invalid_fault_rule_names_every_problem(sim):
-    status, _, body = sim.raw(
-        "POST", "/_sim/faults", {"status": 200, "count": 0, "probability": 2}
-    )
+    status, _, body = sim.raw("POST", "/_sim/faults", {"status": 200, "count": 0, "probability": 2})
     assert status == 400
     message = body["error"]["message"]
     for word in ("'path'", "'status'", "'count'", "'probability'"):

@@ -62,9 +62,10 @@ def test_subnet_put_answers_updating_with_async_operation_header(network, sim):
         {"properties": {"addressPrefix": subnet.address_prefix}},
     )
     assert status == 200
-    assert "/providers/Microsoft.Network/locations/westeurope/operations/" in headers[
-        "Azure-AsyncOperation"
-    ]
+    assert (
+        "/providers/Microsoft.Network/locations/westeurope/operations/"
+        in headers["Azure-AsyncOperation"]
+    )
     assert body["properties"]["provisioningState"] == "Updating"
 
 
@@ -157,11 +158,10 @@ def test_nsg_reference_must_exist(network):
 
 
 def test_delegating_to_unregistered_provider_is_missing_registration(sim):
-    from azure.mgmt.network import NetworkManagementClient
-
     # The SDK's auto-registration policy would register and replay; turn it off by giving
     # the client its own policy list so the raw ARM answer is visible.
     from azure.core.pipeline import policies
+    from azure.mgmt.network import NetworkManagementClient
 
     client = NetworkManagementClient(
         StaticToken(),

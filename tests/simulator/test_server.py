@@ -58,9 +58,7 @@ def test_ca_file_is_reused_across_restarts(tmp_path):
 
 
 def test_clients_without_the_ca_are_refused(simulator):
-    client = NetworkManagementClient(
-        StaticToken(), SUB, base_url=simulator.url, retry_total=0
-    )
+    client = NetworkManagementClient(StaticToken(), SUB, base_url=simulator.url, retry_total=0)
     with pytest.raises(ServiceRequestError) as err:
         client.subnets.get(NET_RG, VNET, "snet-gw-a")
     assert "CERTIFICATE_VERIFY_FAILED" in str(err.value)
