@@ -29,7 +29,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy simulator shared orchestrators activities triggers cli function_app.py
+	$(BIN)/mypy $(wildcard simulator shared orchestrators activities triggers devhost cli function_app.py)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .state
