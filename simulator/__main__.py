@@ -14,6 +14,7 @@ import sys
 import threading
 from pathlib import Path
 
+from simulator.errors import ArmError
 from simulator.runner import Simulator
 from simulator.server import dumps_ready
 
@@ -32,6 +33,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=Path, help="extra scenario JSON applied after the default")
     parser.add_argument("--empty", action="store_true", help="start without the default seed")
+    parser.add_argument(
+        "--servicebus",
+        action="store_true",
+        help="also run the Service Bus endpoint (AMQP); READY then carries its connection string",
+    )
+    parser.add_argument("--servicebus-port", type=int, default=0, help="AMQP port (0: any free)")
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -43,14 +50,26 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, json.JSONDecodeError) as exc:
         print(f"error: cannot read seed file {args.seed}: {exc}", file=sys.stderr)
         return 2
-    sim = Simulator(args.state_dir, port=args.port, clock=args.clock, seed=not args.empty)
+    sim = Simulator(
+        args.state_dir,
+        port=args.port,
+        clock=args.clock,
+        seed=not args.empty,
+        servicebus=args.servicebus,
+        servicebus_port=args.servicebus_port,
+    )
     try:
         sim.start()
     except OSError as exc:
         print(f"error: cannot listen on 127.0.0.1:{args.port}: {exc}", file=sys.stderr)
         return 1
     if extra is not None:
-        sim.simulation.seed(extra)
+        try:
+            sim.simulation.seed(extra)
+        except ArmError as exc:
+            sim.stop()
+            print(f"error: seed file {args.seed} refused: {exc.message}", file=sys.stderr)
+            return 2
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

@@ -7,7 +7,6 @@ each call. Control calls are not ARM calls: they are not logged, faulted or vers
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import TYPE_CHECKING, Any
 
 from simulator import errors
@@ -77,6 +76,14 @@ def _route(sim: Simulation, req: Request) -> Response:
             return Response(200, sim.timings.to_json())
     if path == "/_sim/provisioning" and m == "POST":
         return Response(200, sim.apim.set_provisioning_rule(req.json()))
+    if path == "/_sim/servicebus" and m == "GET":
+        if sim.servicebus is None:
+            raise ArmError(
+                404,
+                "ServiceBusNotRunning",
+                "This simulator runs without Service Bus; start it with --servicebus.",
+            )
+        return Response(200, sim.servicebus.snapshot())
     if path == "/_sim/directory/principals" and m == "POST":
         return Response(201, sim.authorization.add_principal(req.json()))
     raise ArmError(
@@ -129,7 +136,3 @@ def _int_arg(req: Request, name: str, default: int) -> int:
     if value < 0:
         raise errors.bad_request("InvalidQuery", f"'{name}' must be an integer >= 0.")
     return value
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, indent=2, sort_keys=True)

@@ -54,6 +54,8 @@ class Simulation:
         self.dns = PrivateDnsBackend(self)
         self.apim = ApimBackend(self)
         self.authorization = AuthorizationBackend(self)
+        # Set by the runner when a Service Bus endpoint runs beside ARM (see /_sim/servicebus).
+        self.servicebus: Any = None
 
     @property
     def backends(self) -> list[Any]:
@@ -82,6 +84,8 @@ class Simulation:
             return apply_seed(self, scenario)
 
     def tick(self) -> None:
+        if self.servicebus is not None and self.servicebus.running:
+            self.servicebus.tick()
         self.operations.tick()
         for backend in self.backends:
             backend.tick()

@@ -9,11 +9,15 @@ from typing import Any
 from simulator.clock import Clock, ClockMode
 from simulator.core import Simulation
 from simulator.server import SimulatorHTTPServer
+from simulator.servicebus import ServiceBusSimulator
 from simulator.tls import TlsFiles, ensure_tls_files, server_context
 
 
 class Simulator:
-    """A running ARM simulator: HTTPS on 127.0.0.1, state in memory, certificates in state_dir.
+    """A running simulator: ARM over HTTPS and (optionally) Service Bus over AMQP, on 127.0.0.1.
+
+    ARM state lives in memory (certificates in ``state_dir``); Service Bus state is kept in
+    ``state_dir/servicebus`` so queued messages survive a restart. Both share one clock.
 
     Usable as a context manager::
 
@@ -28,11 +32,21 @@ class Simulator:
         port: int = 0,
         clock: ClockMode = "real",
         seed: bool = True,
+        servicebus: bool = False,
+        servicebus_port: int = 0,
     ) -> None:
         self.state_dir = Path(state_dir)
         self.port = port
         self.simulation = Simulation(Clock(clock))
         self._seed = seed
+        self.servicebus: ServiceBusSimulator | None = None
+        if servicebus:
+            self.servicebus = ServiceBusSimulator(
+                state_dir=self.state_dir / "servicebus",
+                port=servicebus_port,
+                clock=self.simulation.clock.now,
+            )
+            self.simulation.servicebus = self.servicebus
         self._server: SimulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.tls: TlsFiles | None = None
@@ -47,9 +61,17 @@ class Simulator:
             target=self._server.serve_forever, name="simulator-https", daemon=True
         )
         self._thread.start()
+        if self.servicebus is not None:
+            try:
+                self.servicebus.start()
+            except BaseException:
+                self.stop()
+                raise
         return self
 
     def stop(self) -> None:
+        if self.servicebus is not None:
+            self.servicebus.stop()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -75,9 +97,12 @@ class Simulator:
         return self.tls.ca
 
     def ready_info(self) -> dict[str, Any]:
-        return {
+        info: dict[str, Any] = {
             "simulator": self.url,
             "ca": str(self.ca),
             "clock": self.simulation.clock.mode,
             "stateDir": str(self.state_dir),
         }
+        if self.servicebus is not None:
+            info["servicebus"] = self.servicebus.connection_string
+        return info

@@ -96,3 +96,26 @@ def test_responses_carry_request_ids_and_rate_limit_headers(sim):
     assert status == 200
     assert headers["x-ms-request-id"]
     assert headers["x-ms-ratelimit-remaining-subscription-reads"].isdigit()
+
+
+def test_servicebus_runs_beside_arm_and_shows_in_control_api(tmp_path):
+    from azure.servicebus import ServiceBusClient, ServiceBusMessage
+
+    from simulator import Simulator
+    from tests.simulator.conftest import SimControl
+
+    with Simulator(tmp_path, clock="virtual", servicebus=True) as sim:
+        info = sim.ready_info()
+        assert "UseDevelopmentEmulator=true" in info["servicebus"]
+        client = ServiceBusClient.from_connection_string(info["servicebus"], retry_total=0)
+        with client, client.get_queue_sender("onboarding-requests") as sender:
+            sender.send_messages(ServiceBusMessage(b'{"ticketId": "CHG1"}', message_id="m1"))
+        view = SimControl(sim).call("GET", "/_sim/servicebus")
+        assert "onboarding-requests" in json.dumps(view)
+        assert "m1" in json.dumps(view)
+
+
+def test_servicebus_control_view_without_servicebus_is_a_named_404(sim):
+    status, _, body = sim.raw("GET", "/_sim/servicebus")
+    assert status == 404
+    assert "--servicebus" in body["error"]["message"]
