@@ -320,13 +320,85 @@ def zone_exists(zone: str) -> dict[str, str]:
     }
 
 
-def zone_has_links(zone: str) -> ArmError:
+def zone_modified(zone: str) -> dict[str, str]:
+    """Async failure of a zone write whose If-Match is stale.
+
+    REC-privatedns test_PatchZone_ZoneExistsIfMatchFailure_ExpectError: 202, then the status
+    poll answers 200 ``{"error": {...}, "status": "Failed"}`` with this message.
+    """
+    return {
+        "code": "PreconditionFailed",
+        "message": f"The Zone {zone} has been modified (etag mismatch).",
+    }
+
+
+def link_exists(link: str) -> dict[str, str]:
+    # Async like the zone case; REC-privatedns test_PutLink_LinkExistsIfNoneMatchFailure
+    # exists but its message was not read: wording inferred from the zone message.
+    return {
+        "code": "PreconditionFailed",
+        "message": f"The Virtual Network Link {link} exists already and hence cannot be "
+        "created again.",
+    }
+
+
+def link_modified(link: str) -> dict[str, str]:
+    # Inferred from zone_modified (same RP, same front end).
+    return {
+        "code": "PreconditionFailed",
+        "message": f"The Virtual Network Link {link} has been modified (etag mismatch).",
+    }
+
+
+def record_set_precondition(name: str, exists: bool) -> ArmError:
+    """Synchronous 412 of a record-set write with a failing If-(None-)Match.
+
+    REC-privatedns test_PutRecordSet_IfNoneMatchFailure_ExpectError: 412 with the body NOT
+    wrapped in ``error`` (``{"code", "message"}``); the handler writes it unwrapped.
+    """
+    message = (
+        f"The Record set {name} exists already and hence cannot be created again."
+        if exists
+        else f"The Record set {name} has been modified (etag mismatch)."
+    )
+    return ArmError(412, "PreconditionFailed", message)
+
+
+def zone_has_links(zone: str, link_names: list[str]) -> ArmError:
+    # Real ARM answer quoted in learntocloud/networking-lab#8 (terraform output):
+    # 409 CannotDeleteResource, synchronous, naming the nested link ids.
+    nested = ", ".join(
+        f"'Microsoft.Network/privateDnsZones/{zone}/virtualNetworkLinks/{n}'" for n in link_names
+    )
+    return ArmError(
+        409,
+        "CannotDeleteResource",
+        "Cannot delete resource while nested resources exist. Some existing nested resource "
+        f"IDs include: {nested}. Please delete all nested resources before deleting this "
+        "resource.",
+    )
+
+
+def vnet_not_found_for_link(vnet_id: str) -> ArmError:
+    # Azure/azure-cli#23351 quotes "(BadRequest) Virtual network resource not found for '<id>'".
+    return ArmError(400, "BadRequest", f"Virtual network resource not found for '{vnet_id}'")
+
+
+def vnet_already_linked(vnet_id: str, zone: str, link: str) -> ArmError:
+    # DOC dns/private-dns-virtual-network-links.md: "You can create only one link between a
+    # private DNS zone and a virtual network." Code and wording (unverified).
     return ArmError(
         409,
         "Conflict",
-        f"The private DNS zone {zone} cannot be deleted because it has virtual network "
-        "links. Delete the links first.",
+        f"Virtual network '{vnet_id}' is already linked to the private DNS zone {zone} by "
+        f"virtual network link '{link}'. Only one link per zone and virtual network is allowed.",
     )
+
+
+def invalid_dns_request(message: str) -> ArmError:
+    # Private DNS reports request problems as 400 BadRequest (Azure/azure-cli#23351,
+    # Azure/azure-rest-api-specs#31176); the individual messages here are the simulator's.
+    return ArmError(400, "BadRequest", message)
 
 
 # --- Microsoft.Authorization --------------------------------------------------------------
@@ -371,11 +443,52 @@ def unmatched_principal_type(principal_id: str, actual: str, given: str) -> ArmE
     )
 
 
-def role_definition_missing(role_id: str) -> ArmError:
+def role_definition_missing(role_id: str, status: int = 400) -> ArmError:
+    # 400 on an assignment PUT; 404 on a role-definition GET (inferred).
     return ArmError(
-        400,
+        status,
         "RoleDefinitionDoesNotExist",
         f"The specified role definition with ID '{role_id}' does not exist.",
+    )
+
+
+def invalid_role_definition_id(value: str) -> ArmError:
+    # Code seen in Bicep/ARM deployment errors; wording (inferred).
+    return ArmError(
+        400, "InvalidRoleDefinitionId", f"The role definition ID '{value}' is not valid."
+    )
+
+
+def invalid_role_assignment_id(name: str) -> ArmError:
+    # Azure/azure-service-operator#2586 (PUT and DELETE), Azure/azure-sdk-for-python#4621.
+    return ArmError(
+        400,
+        "InvalidRoleAssignmentId",
+        f"The role assignment ID '{name}' is not valid. The role assignment ID must be a GUID.",
+    )
+
+
+def invalid_principal_id(value: str) -> ArmError:
+    # Azure/azure-powershell#16627 quotes this code and message.
+    return ArmError(
+        400,
+        "InvalidPrincipalId",
+        f"The Principal ID '{value}' is not valid. Principal ID must be a GUID.",
+    )
+
+
+def role_assignment_not_found(name: str) -> ArmError:
+    # Code named in hashicorp/terraform-provider-azurerm#9379; wording (inferred).
+    return ArmError(404, "RoleAssignmentNotFound", f"The role assignment '{name}' is not found.")
+
+
+def unsupported_filter(what: str, value: str, supported: str) -> ArmError:
+    """A $filter the simulator does not evaluate: loud (501), never a silently wrong list."""
+    return ArmError(
+        501,
+        "NotImplementedInSimulator",
+        f"The local simulator does not evaluate the {what} $filter '{value}'. "
+        f"Supported: {supported}.",
     )
 
 
