@@ -27,7 +27,8 @@ class Clock:
         self.mode: ClockMode = mode
         self._lock = threading.Lock()
         self._offset = dt.timedelta(0)
-        self._virtual_now = start or VIRTUAL_EPOCH
+        self._start = start or VIRTUAL_EPOCH
+        self._virtual_now = self._start
 
     def now(self) -> dt.datetime:
         with self._lock:
@@ -53,6 +54,12 @@ class Clock:
         if when < now:
             raise ValueError(f"the clock cannot move backwards (now {iso(now)})")
         return self.advance(when - now)
+
+    def restart(self) -> None:
+        """Back to the start: the virtual epoch, or no offset on the real clock."""
+        with self._lock:
+            self._offset = dt.timedelta(0)
+            self._virtual_now = self._start
 
     def describe(self) -> dict[str, str]:
         return {"mode": self.mode, "now": iso(self.now())}

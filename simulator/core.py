@@ -65,8 +65,9 @@ class Simulation:
     # --- lifecycle -------------------------------------------------------------------------
 
     def reset(self, seed: bool = True) -> None:
-        """Forget everything (resources, operations, faults, log, timings); reseed by default."""
+        """Forget everything (resources, operations, faults, log, timings, clock); reseed."""
         with self.lock:
+            self.clock.restart()
             self.timings = Timings()
             self.operations.clear()
             self.faults.clear()

@@ -57,9 +57,12 @@ def check_if_match(headers: dict[str, str], etag: str | None, what: str) -> None
                 f"({etag}); read it again and retry."
             )
     if_none_match = headers.get("if-none-match")
-    if if_none_match is not None and etag is not None:
-        if if_none_match.strip() == "*" or _bare(if_none_match) == _bare(etag):
-            raise errors.precondition_failed(f"{what} exists already and cannot be created again.")
+    if (
+        if_none_match is not None
+        and etag is not None
+        and (if_none_match.strip() == "*" or _bare(if_none_match) == _bare(etag))
+    ):
+        raise errors.precondition_failed(f"{what} exists already and cannot be created again.")
 
 
 def _bare(etag: str) -> str:

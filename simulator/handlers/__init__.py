@@ -1,4 +1,4 @@
-"""Thin HTTP handlers, one module per provider: parse the request, call the backend, shape the reply."""
+"""Thin HTTP handlers, one module per provider: parse, call the backend, shape the reply."""
 
 from __future__ import annotations
 
