@@ -168,6 +168,34 @@ class ClientFactory:
         return self._get(ResourceManagementClient, subscription_id)
 
 
+SERVICEBUS_SETTING = "ServiceBusConnection"
+
+
+def servicebus_client(env: Mapping[str, str] | None = None) -> Any:
+    """A ServiceBusClient from the same setting the Service Bus trigger uses.
+
+    ``ServiceBusConnection`` holds a connection string (local: the simulator's, with
+    ``UseDevelopmentEmulator=true``); in Azure ``ServiceBusConnection__fullyQualifiedNamespace``
+    names the namespace and the managed identity authenticates (no secret anywhere).
+    """
+    from azure.servicebus import ServiceBusClient
+
+    env = os.environ if env is None else env
+    conn = env.get(SERVICEBUS_SETTING)
+    if conn:
+        return ServiceBusClient.from_connection_string(conn, retry_total=3)
+    namespace = env.get(f"{SERVICEBUS_SETTING}__fullyQualifiedNamespace")
+    if namespace:
+        from azure.identity import DefaultAzureCredential
+
+        credential = DefaultAzureCredential(managed_identity_client_id=env.get("AZURE_CLIENT_ID"))
+        return ServiceBusClient(namespace, credential, retry_total=3)
+    raise SettingsError(
+        f"Set {SERVICEBUS_SETTING} (a connection string) or "
+        f"{SERVICEBUS_SETTING}__fullyQualifiedNamespace (with a managed identity)."
+    )
+
+
 _default: ClientFactory | None = None
 _default_lock = threading.Lock()
 

@@ -53,3 +53,21 @@ def test_factory_caches_one_client_per_subscription():
     factory = ClientFactory(ArmSettings(endpoint="https://127.0.0.1:1", credential="static"))
     assert factory.network("SUB-A") is factory.network("sub-a")
     assert factory.network("sub-a") is not factory.network("sub-b")
+
+
+def test_servicebus_client_needs_one_of_the_two_settings():
+    from shared.azure_clients import servicebus_client
+
+    with pytest.raises(SettingsError, match="ServiceBusConnection__fullyQualifiedNamespace"):
+        servicebus_client({})
+
+
+def test_servicebus_client_from_connection_string():
+    from shared.azure_clients import servicebus_client
+
+    conn = (
+        "Endpoint=sb://127.0.0.1:5672;SharedAccessKeyName=RootManageSharedAccessKey;"
+        "SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;"
+    )
+    client = servicebus_client({"ServiceBusConnection": conn})
+    assert client.fully_qualified_namespace == "127.0.0.1:5672"
