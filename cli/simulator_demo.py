@@ -66,6 +66,7 @@ def main() -> int:
         dns = PrivateDnsManagementClient(_Token(), SUB, **kw)
         authz = AuthorizationManagementClient(_Token(), SUB, **kw)
 
+        seeded = {r["id"].lower() for r in sim.simulation.state()["resources"]}
         print("Onboarding workspace 'ws-payments' (VNet injection) by hand, step by step:")
         subnet = net.subnets.get(NET_RG, VNET, SUBNET)
         _step(f"subnet {SUBNET} is {subnet.address_prefix}, not delegated, not in use")
@@ -203,12 +204,12 @@ def main() -> int:
                     }
                 },
             )
-            _step(f"Alice is '{role}' at {scope.rsplit('/', 2)[-2]} scope")
+            _step(f"Alice is '{role}' at {label} scope")
 
         state = sim.simulation.state()
         print("\nResources now in the simulator (created by this demo):")
         for r in state["resources"]:
-            if any(n in r["id"] for n in (WORKSPACE, GATEWAY, "nsg-gw-payments", hostname)):
+            if r["id"].lower() not in seeded:
                 print(f"  {r['type']:<55} {r['name']}")
         verbs = Counter(r["method"] for r in sim.simulation.request_log)
         by_verb = ", ".join(f"{n} {verb}" for verb, n in sorted(verbs.items()))

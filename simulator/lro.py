@@ -32,7 +32,7 @@ class Operation:
     started: dt.datetime
     ready_at: dt.datetime
     polls_needed: float
-    complete: Callable[[Operation], None]
+    complete: Callable[[Operation], object]
     result: Callable[[], dict[str, Any] | None] = lambda: None
     outcome: Outcome = "Succeeded"
     error: dict[str, Any] | None = None
@@ -69,7 +69,7 @@ class Operations:
         self,
         resource_id: str,
         action: Literal["put", "delete"],
-        complete: Callable[[Operation], None],
+        complete: Callable[[Operation], object],
         *,
         duration: dt.timedelta = dt.timedelta(0),
         polls_needed: float = 0,
