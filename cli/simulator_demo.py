@@ -137,11 +137,7 @@ def main() -> int:
         elapsed = 0
         while True:
             gw = apim.api_gateway.get(APIM_RG, GATEWAY)
-            print(
-                f"\r    build: {elapsed // 60}h{elapsed % 60:02d}m  {gw.provisioning_state:<10}",
-                end="",
-                flush=True,
-            )
+            print(f"    build: {elapsed // 60}h{elapsed % 60:02d}m  {gw.provisioning_state}")
             if gw.provisioning_state in ("Succeeded", "Failed"):
                 break
             sim.simulation.clock.advance(dt.timedelta(minutes=30))
@@ -182,14 +178,13 @@ def main() -> int:
         )
         _step(f"private DNS zone {hostname} linked to the VNet, @ A {vip}")
         workspace_id, gateway_id = str(ws.id), str(gw.id)
-        for scope, role in (
-            (
-                workspace_id.split("/workspaces/")[0],
-                "API Management Service Workspace API Developer",
-            ),
-            (workspace_id, "API Management Workspace Contributor"),
-            (gateway_id, "Reader"),
-        ):
+        service_id = workspace_id.split("/workspaces/")[0]
+        grants = (
+            ("service", service_id, "API Management Service Workspace API Developer"),
+            ("workspace", workspace_id, "API Management Workspace Contributor"),
+            ("gateway", gateway_id, "Reader"),
+        )
+        for label, scope, role in grants:
             found = authz.role_definitions.list(scope, filter=f"roleName eq '{role}'")
             definition_id = str(next(iter(found)).id)
             name = str(uuid.uuid5(ROLE_NAMESPACE, f"{scope}|{definition_id}|{ALICE}".lower()))
