@@ -420,15 +420,7 @@ class ApimBackend(Backend):
         return self.gateway_json(self._gateway(rid))
 
     def list_gateways(self, sub: str, group: str | None) -> list[dict[str, Any]]:
-        self.sim.resources.subscription(sub)
-        if group is not None:
-            self.sim.resources.resolve_group(sub, group)
-        return [
-            self.gateway_json(g)
-            for g in self.gateways.values()
-            if g.rid.subscription.lower() == sub.lower()
-            and (group is None or (g.rid.resource_group or "").lower() == group.lower())
-        ]
+        return [self.gateway_json(x) for x in self.in_listing(self.gateways.values(), sub, group)]
 
     def delete_gateway(self, rid: ResourceId) -> tuple[dict[str, Any], Operation] | None:
         self.require_group(rid)

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from simulator import errors
 
 if TYPE_CHECKING:
     from simulator.core import Simulation
     from simulator.ids import ResourceId
+
+
+class _HasRid(Protocol):
+    @property
+    def rid(self) -> ResourceId: ...
+
+
+_T = TypeVar("_T", bound=_HasRid)
 
 
 class Backend:
@@ -39,6 +48,21 @@ class Backend:
 
     def require_group(self, rid: ResourceId) -> None:
         self.sim.resources.resolve_group(rid.subscription, rid.resource_group)
+
+    def in_listing(self, items: Iterable[_T], sub: str, group: str | None) -> list[_T]:
+        """The items (with a ``rid``) of a subscription-wide or resource-group listing.
+
+        The subscription (and group, when named) must exist, as for ARM's list calls.
+        """
+        self.sim.resources.subscription(sub)
+        if group is not None:
+            self.sim.resources.resolve_group(sub, group)
+        return [
+            item
+            for item in items
+            if item.rid.subscription.lower() == sub.lower()
+            and (group is None or (item.rid.resource_group or "").lower() == group.lower())
+        ]
 
 
 def new_guid() -> str:

@@ -247,15 +247,7 @@ class NetworkBackend(Backend):
         return self.vnet_json(self._vnet(rid))
 
     def list_vnets(self, sub: str, group: str | None) -> list[dict[str, Any]]:
-        self.sim.resources.subscription(sub)
-        if group is not None:
-            self.sim.resources.resolve_group(sub, group)
-        return [
-            self.vnet_json(v)
-            for v in self.vnets.values()
-            if v.rid.subscription.lower() == sub.lower()
-            and (group is None or (v.rid.resource_group or "").lower() == group.lower())
-        ]
+        return [self.vnet_json(x) for x in self.in_listing(self.vnets.values(), sub, group)]
 
     def put_vnet(
         self, rid: ResourceId, body: dict[str, Any], headers: dict[str, str]
@@ -476,15 +468,7 @@ class NetworkBackend(Backend):
         return self.nsg_json(self._nsg(rid))
 
     def list_nsgs(self, sub: str, group: str | None) -> list[dict[str, Any]]:
-        self.sim.resources.subscription(sub)
-        if group is not None:
-            self.sim.resources.resolve_group(sub, group)
-        return [
-            self.nsg_json(n)
-            for n in self.nsgs.values()
-            if n.rid.subscription.lower() == sub.lower()
-            and (group is None or (n.rid.resource_group or "").lower() == group.lower())
-        ]
+        return [self.nsg_json(x) for x in self.in_listing(self.nsgs.values(), sub, group)]
 
     def put_nsg(
         self, rid: ResourceId, body: dict[str, Any], headers: dict[str, str]

@@ -180,15 +180,7 @@ class PrivateDnsBackend(Backend):
         return self.zone_json(self._zone(rid))
 
     def list_zones(self, sub: str, group: str | None) -> list[dict[str, Any]]:
-        self.sim.resources.subscription(sub)
-        if group is not None:
-            self.sim.resources.resolve_group(sub, group)
-        return [
-            self.zone_json(z)
-            for z in self.zones.values()
-            if z.rid.subscription.lower() == sub.lower()
-            and (group is None or (z.rid.resource_group or "").lower() == group.lower())
-        ]
+        return [self.zone_json(x) for x in self.in_listing(self.zones.values(), sub, group)]
 
     def put_zone(self, rid: ResourceId, body: dict[str, Any], headers: dict[str, str]) -> DnsWrite:
         self.require_group(rid)
