@@ -1,0 +1,1 @@
+"""Activities: every side effect of the onboarding, one module per Azure resource provider."""

@@ -1,0 +1,166 @@
+"""Microsoft.Network activities: the gateway subnet's NSG and delegation, each with its undo.
+
+Every forward step is idempotent (running it twice changes nothing the second time) and
+records what was there before; every undo restores that record and treats "already gone" as
+done. Subnet and NSG writes take seconds, so they are awaited here (DESIGN.md §3), bounded by
+the client's short retry and polling settings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.mgmt.network.models import NetworkSecurityGroup, SecurityRule, Subnet
+
+from activities.arm_errors import classify
+from shared.arm_ids import name_of, parse_subnet_id, resource_group_of
+from shared.azure_clients import ClientFactory, clients
+from shared.network_models import ConfigureSubnetInput, EnsureNsgInput, NsgRecord, SubnetRecord
+from shared.nsg_rules import missing_rules, required_rules
+
+
+def ensure_nsg(inp: EnsureNsgInput, factory: ClientFactory | None = None) -> NsgRecord:
+    """Create the NSG with the mode's rules, or add the rules an existing one lacks."""
+    ref = parse_subnet_id(inp.subnet_id)
+    net = (factory or clients()).network(ref.subscription)
+    nsg_id = ref.nsg_id(inp.nsg_name)
+    action = f"ensure NSG {inp.nsg_name}"
+    try:
+        subnet = net.subnets.get(ref.resource_group, ref.vnet, ref.subnet)
+        vnet = net.virtual_networks.get(ref.resource_group, ref.vnet)
+        prefix = subnet.address_prefix or (subnet.address_prefixes or [""])[0]
+        wanted = required_rules(inp.mode, str(prefix))
+        try:
+            existing = net.network_security_groups.get(ref.resource_group, inp.nsg_name)
+        except ResourceNotFoundError:
+            body = {
+                "location": vnet.location,
+                "tags": inp.tags,
+                "properties": {"securityRules": [r.to_arm() for r in wanted]},
+            }
+            net.network_security_groups.begin_create_or_update(
+                ref.resource_group, inp.nsg_name, NetworkSecurityGroup(body)
+            ).result()
+            return NsgRecord(nsg_id=nsg_id, created=True, added_rules=[r.name for r in wanted])
+        present = [_rule_dict(r) for r in existing.security_rules or []]
+        added = []
+        for rule in missing_rules(wanted, present):
+            net.security_rules.begin_create_or_update(
+                ref.resource_group, inp.nsg_name, rule.name, SecurityRule(rule.to_arm())
+            ).result()
+            added.append(rule.name)
+        return NsgRecord(nsg_id=nsg_id, created=False, added_rules=added)
+    except HttpResponseError as exc:
+        raise classify(exc, action) from None
+
+
+def undo_nsg(record: NsgRecord, factory: ClientFactory | None = None) -> None:
+    """Delete the NSG if this run created it, else remove only the rules this run added."""
+    sub = record.nsg_id.split("/")[2]
+    rg, name = resource_group_of(record.nsg_id), name_of(record.nsg_id)
+    net = (factory or clients()).network(sub)
+    try:
+        if record.created:
+            net.network_security_groups.begin_delete(rg, name).result()
+            return
+        for rule in record.added_rules:
+            net.security_rules.begin_delete(rg, name, rule).result()
+    except ResourceNotFoundError:
+        return
+    except HttpResponseError as exc:
+        raise classify(exc, f"undo NSG {name}") from None
+
+
+def configure_subnet(
+    inp: ConfigureSubnetInput, factory: ClientFactory | None = None
+) -> SubnetRecord:
+    """Delegate the subnet and attach the NSG in one read-modify-write PUT; record prior state."""
+    ref = parse_subnet_id(inp.subnet_id)
+    net = (factory or clients()).network(ref.subscription)
+    action = f"configure subnet {ref.subnet}"
+    try:
+        current = net.subnets.get(ref.resource_group, ref.vnet, ref.subnet)
+        body = _subnet_dict(current)
+        props = body.setdefault("properties", {})
+        prior_delegations = [
+            d.get("properties", {}).get("serviceName", "") for d in props.get("delegations") or []
+        ]
+        prior_nsg = (props.get("networkSecurityGroup") or {}).get("id")
+        record = SubnetRecord(
+            subnet_id=ref.id,
+            changed=False,
+            prior_delegations=prior_delegations,
+            prior_nsg_id=prior_nsg,
+        )
+        wanted_nsg = inp.nsg_id if inp.nsg_id is not None else prior_nsg
+        if [d.lower() for d in prior_delegations] == [inp.delegation.lower()] and (
+            (wanted_nsg or "").lower() == (prior_nsg or "").lower()
+        ):
+            return record  # already as wanted: a re-run changes nothing
+        props["delegations"] = [
+            {"name": "apim-workspace-gateway", "properties": {"serviceName": inp.delegation}}
+        ]
+        if wanted_nsg:
+            props["networkSecurityGroup"] = {"id": wanted_nsg}
+        net.subnets.begin_create_or_update(
+            ref.resource_group, ref.vnet, ref.subnet, Subnet(body)
+        ).result()
+        record.changed = True
+        return record
+    except HttpResponseError as exc:
+        raise classify(exc, action) from None
+
+
+def restore_subnet(record: SubnetRecord, factory: ClientFactory | None = None) -> None:
+    """Put the subnet's delegations and NSG back as they were before the step."""
+    if not record.changed:
+        return
+    ref = parse_subnet_id(record.subnet_id)
+    net = (factory or clients()).network(ref.subscription)
+    try:
+        current = net.subnets.get(ref.resource_group, ref.vnet, ref.subnet)
+        body = _subnet_dict(current)
+        props = body.setdefault("properties", {})
+        props["delegations"] = [
+            {"name": f"delegation{i}", "properties": {"serviceName": s}}
+            for i, s in enumerate(record.prior_delegations)
+        ]
+        if record.prior_nsg_id:
+            props["networkSecurityGroup"] = {"id": record.prior_nsg_id}
+        else:
+            props.pop("networkSecurityGroup", None)
+        net.subnets.begin_create_or_update(
+            ref.resource_group, ref.vnet, ref.subnet, Subnet(body)
+        ).result()
+    except ResourceNotFoundError:
+        return
+    except HttpResponseError as exc:
+        raise classify(exc, f"restore subnet {ref.subnet}") from None
+
+
+_SUBNET_WRITABLE = (
+    "addressPrefix",
+    "addressPrefixes",
+    "networkSecurityGroup",
+    "routeTable",
+    "natGateway",
+    "serviceEndpoints",
+    "serviceEndpointPolicies",
+    "delegations",
+    "privateEndpointNetworkPolicies",
+    "privateLinkServiceNetworkPolicies",
+    "defaultOutboundAccess",
+)
+
+
+def _subnet_dict(subnet: Any) -> dict[str, Any]:
+    """The writable part of a subnet in wire form: PUT replaces the whole subnet (§3.3)."""
+    raw = subnet.as_dict() if hasattr(subnet, "as_dict") else dict(subnet)
+    props = raw.get("properties", raw)
+    return {"properties": {k: props[k] for k in _SUBNET_WRITABLE if props.get(k) is not None}}
+
+
+def _rule_dict(rule: Any) -> dict[str, Any]:
+    raw = rule.as_dict() if hasattr(rule, "as_dict") else dict(rule)
+    return {"name": raw.get("name"), "properties": raw.get("properties", raw)}

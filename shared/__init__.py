@@ -1,0 +1,1 @@
+"""Code both sides share: models, decisions, errors, settings and the client factory."""

@@ -1,0 +1,45 @@
+"""Typed inputs and outputs of the network step's activities, with their camelCase JSON form."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from shared.nsg_rules import NetworkMode
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    def to_json(self) -> str:
+        return self.model_dump_json(by_alias=True)
+
+
+class EnsureNsgInput(_Model):
+    subnet_id: str
+    nsg_name: str
+    mode: NetworkMode
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
+class NsgRecord(_Model):
+    """What ensure_nsg did: the undo record of the NSG part of the network step."""
+
+    nsg_id: str
+    created: bool
+    added_rules: list[str] = Field(default_factory=list)
+
+
+class ConfigureSubnetInput(_Model):
+    subnet_id: str
+    delegation: str  # e.g. Microsoft.Web/hostingEnvironments
+    nsg_id: str | None = None
+
+
+class SubnetRecord(_Model):
+    """The subnet's state before the step, so undo can put it back exactly."""
+
+    subnet_id: str
+    changed: bool
+    prior_delegations: list[str] = Field(default_factory=list)
+    prior_nsg_id: str | None = None

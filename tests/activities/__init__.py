@@ -1,0 +1,1 @@
+"""Activities against the ARM simulator with the real SDK clients."""
