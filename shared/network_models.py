@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import Field
 
 from shared.nsg_rules import NetworkMode
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
-
-    def to_json(self) -> str:
-        return self.model_dump_json(by_alias=True)
+from shared.wire_model import WireModel as _Model
 
 
 class EnsureNsgInput(_Model):

@@ -1,0 +1,234 @@
+"""Microsoft.ApiManagement activities: workspace, gateway, config connection; undo beside do.
+
+The gateway build takes hours, so ``begin_gateway`` only starts it and ``get_gateway_state``
+reads where it is; the orchestrator polls on durable timers (DESIGN.md §3). Ownership is what
+makes undo safe: a resource counts as created by this run only if it carries this run's mark
+(tags on gateways, a mark in the workspace description), so a re-run after a crash still knows
+what to delete and never deletes what was there before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.core.rest import HttpRequest
+from azure.mgmt.apimanagement.models import (
+    ApiManagementGatewayConfigConnectionResource,
+    ApiManagementGatewayResource,
+    ApiManagementGatewaySkuProperties,
+    BackendConfiguration,
+    BackendSubnetConfiguration,
+    WorkspaceContract,
+)
+
+from activities.arm_errors import classify
+from shared.apim_models import (
+    INSTANCE_TAG,
+    OWNER_MARK,
+    TICKET_TAG,
+    BeginGatewayInput,
+    CreateWorkspaceInput,
+    GatewayRecord,
+    GatewayState,
+    LinkInput,
+    LinkRecord,
+    WorkspaceRecord,
+)
+from shared.arm_ids import name_of, resource_group_of
+from shared.azure_clients import ClientFactory, clients
+from shared.step_errors import StepError
+
+API_VERSION = "2024-05-01"
+# Fields where a gateway may expose its private VIP; real ARM has none today (arm-behaviour §3.6).
+VIP_FIELDS = ("privateIPAddresses", "privateIpAddresses", "privateIPAddress")
+
+
+def _sub(resource_id: str) -> str:
+    return resource_id.split("/")[2]
+
+
+def create_workspace(
+    inp: CreateWorkspaceInput, factory: ClientFactory | None = None
+) -> WorkspaceRecord:
+    """Create the workspace, or adopt it when this run created it before (a retried activity)."""
+    api = (factory or clients()).apim(_sub(inp.service_id))
+    rg, service = resource_group_of(inp.service_id), name_of(inp.service_id)
+    mark = OWNER_MARK.format(instance=inp.instance_id)
+    action = f"create workspace {inp.name}"
+    try:
+        try:
+            existing = api.workspace.get(rg, service, inp.name)
+        except ResourceNotFoundError:
+            existing = None
+        if existing is not None and mark not in (existing.description or ""):
+            raise StepError(
+                "permanent",
+                "WorkspaceExists",
+                f"{action}: a workspace named {inp.name} already exists and was not created by "
+                "this onboarding; choose another name or remove it.",
+            )
+        description = f"{inp.description} {mark}".strip()
+        created = api.workspace.create_or_update(
+            rg,
+            service,
+            inp.name,
+            WorkspaceContract(display_name=inp.display_name, description=description),
+        )
+        return WorkspaceRecord(workspace_id=str(created.id), created=True)
+    except HttpResponseError as exc:
+        raise classify(exc, action) from None
+
+
+def delete_workspace(record: WorkspaceRecord, factory: ClientFactory | None = None) -> None:
+    if not record.created:
+        return
+    parts = record.workspace_id.split("/")
+    api = (factory or clients()).apim(_sub(record.workspace_id))
+    try:
+        api.workspace.delete(parts[4], parts[8], parts[10], if_match="*")
+    except ResourceNotFoundError:
+        return
+    except HttpResponseError as exc:
+        raise classify(exc, f"delete workspace {parts[10]}") from None
+
+
+def begin_gateway(inp: BeginGatewayInput, factory: ClientFactory | None = None) -> GatewayRecord:
+    """Start the gateway build (or find this run's build under way) and return at once."""
+    api = (factory or clients()).apim(_sub(inp.gateway_id))
+    rg, name = resource_group_of(inp.gateway_id), name_of(inp.gateway_id)
+    action = f"create gateway {name}"
+    try:
+        try:
+            existing = api.api_gateway.get(rg, name)
+        except ResourceNotFoundError:
+            existing = None
+        if existing is not None:
+            if (existing.tags or {}).get(INSTANCE_TAG) != inp.instance_id:
+                raise StepError(
+                    "permanent",
+                    "GatewayExists",
+                    f"{action}: a gateway named {name} already exists and belongs to another "
+                    "run; choose another name or join it as a shared gateway.",
+                )
+            return GatewayRecord(gateway_id=str(existing.id), created=True)
+        backend = (
+            BackendConfiguration(subnet=BackendSubnetConfiguration(id=inp.subnet_id))
+            if inp.subnet_id
+            else None
+        )
+        poller = api.api_gateway.begin_create_or_update(
+            rg,
+            name,
+            ApiManagementGatewayResource(
+                location=inp.location,
+                sku=ApiManagementGatewaySkuProperties(
+                    name="WorkspaceGatewayPremium", capacity=inp.capacity
+                ),
+                virtual_network_type=inp.network_type,
+                backend=backend,
+                tags={INSTANCE_TAG: inp.instance_id, TICKET_TAG: inp.ticket_id},
+            ),
+        )
+        # Never wait on the poller: the build takes hours; the orchestrator polls on timers.
+        del poller
+        return GatewayRecord(gateway_id=inp.gateway_id, created=True)
+    except HttpResponseError as exc:
+        raise classify(exc, action) from None
+
+
+def get_gateway_state(gateway_id: str, factory: ClientFactory | None = None) -> GatewayState:
+    """Where the build is, plus the hostname and (if ARM shows one) the private VIP."""
+    api = (factory or clients()).apim(_sub(gateway_id))
+    try:
+        response = api._send_request(  # raw body: the model drops fields it does not know
+            HttpRequest("GET", f"{gateway_id}?api-version={API_VERSION}")
+        )
+        response.raise_for_status()
+        raw: dict[str, Any] = response.json()
+    except HttpResponseError as exc:
+        raise classify(exc, f"read gateway {name_of(gateway_id)}") from None
+    props = raw.get("properties") or {}
+    return GatewayState(
+        gateway_id=gateway_id,
+        provisioning_state=str(props.get("provisioningState", "Unknown")),
+        hostname=(props.get("frontend") or {}).get("defaultHostname"),
+        private_ip=_first_ip(props),
+    )
+
+
+def _first_ip(props: dict[str, Any]) -> str | None:
+    for field in VIP_FIELDS:
+        value = props.get(field)
+        if isinstance(value, list) and value:
+            return str(value[0])
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def delete_gateway(record: GatewayRecord, factory: ClientFactory | None = None) -> None:
+    """Start deleting the gateway this run created; a gateway that was there before stays."""
+    if not record.created:
+        return
+    api = (factory or clients()).apim(_sub(record.gateway_id))
+    try:
+        api.api_gateway.begin_delete(
+            resource_group_of(record.gateway_id), name_of(record.gateway_id)
+        )
+    except ResourceNotFoundError:
+        return
+    except HttpResponseError as exc:
+        raise classify(exc, f"delete gateway {name_of(record.gateway_id)}") from None
+
+
+def link_workspace(inp: LinkInput, factory: ClientFactory | None = None) -> LinkRecord:
+    """Link the workspace to the gateway (config connection named after the workspace)."""
+    api = (factory or clients()).apim(_sub(inp.gateway_id))
+    rg, gateway, workspace = (
+        resource_group_of(inp.gateway_id),
+        name_of(inp.gateway_id),
+        name_of(inp.workspace_id),
+    )
+    action = f"link workspace {workspace} to gateway {gateway}"
+    try:
+        try:
+            existing = api.api_gateway_config_connection.get(rg, gateway, workspace)
+        except ResourceNotFoundError:
+            existing = None
+        if existing is not None and (existing.source_id or "").lower() != inp.workspace_id.lower():
+            raise StepError(
+                "permanent",
+                "LinkNameTaken",
+                f"{action}: the gateway already has a config connection named {workspace} for "
+                f"another workspace ({existing.source_id}).",
+            )
+        link = api.api_gateway_config_connection.begin_create_or_update(
+            rg,
+            gateway,
+            workspace,
+            ApiManagementGatewayConfigConnectionResource(source_id=inp.workspace_id),
+        ).result()
+        # The link carries the workspace's name and the workspace is this run's (create_workspace
+        # refuses foreign ones), so the link is this run's even when a retry finds it made.
+        return LinkRecord(link_id=str(link.id), created=True, hostname=link.default_hostname)
+    except HttpResponseError as exc:
+        raise classify(exc, action) from None
+
+
+def unlink_workspace(record: LinkRecord, factory: ClientFactory | None = None) -> None:
+    if not record.created:
+        return
+    gateway_id = record.link_id.split("/configConnections/")[0]
+    api = (factory or clients()).apim(_sub(record.link_id))
+    try:
+        api.api_gateway_config_connection.begin_delete(
+            resource_group_of(gateway_id),
+            name_of(gateway_id),
+            name_of(record.link_id),
+            if_match="*",
+        ).result()
+    except ResourceNotFoundError:
+        return
+    except HttpResponseError as exc:
+        raise classify(exc, f"unlink {name_of(record.link_id)}") from None

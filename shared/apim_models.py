@@ -1,0 +1,60 @@
+"""Typed inputs and outputs of the APIM activities (workspace, gateway, link)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from shared.wire_model import WireModel
+
+# Workspaces carry no tags in 2024-05-01, so ownership is marked in the description.
+OWNER_MARK = "[onboarding:{instance}]"
+INSTANCE_TAG = "onboarding-instance"
+TICKET_TAG = "onboarding-ticket"
+
+
+class CreateWorkspaceInput(WireModel):
+    service_id: str
+    name: str
+    display_name: str
+    description: str = ""
+    instance_id: str
+
+
+class WorkspaceRecord(WireModel):
+    workspace_id: str
+    created: bool
+
+
+class BeginGatewayInput(WireModel):
+    gateway_id: str
+    location: str
+    capacity: int = Field(ge=1)
+    network_type: Literal["None", "External", "Internal"]
+    subnet_id: str | None = None
+    instance_id: str
+    ticket_id: str
+
+
+class GatewayRecord(WireModel):
+    gateway_id: str
+    created: bool
+
+
+class GatewayState(WireModel):
+    gateway_id: str
+    provisioning_state: str
+    hostname: str | None = None
+    private_ip: str | None = None
+
+
+class LinkInput(WireModel):
+    gateway_id: str
+    workspace_id: str
+
+
+class LinkRecord(WireModel):
+    link_id: str
+    created: bool
+    hostname: str | None = None

@@ -1,0 +1,120 @@
+"""APIM activities against the simulator: create/adopt, the build read by state, undo."""
+
+from __future__ import annotations
+
+import pytest
+
+from activities.apim import (
+    begin_gateway,
+    create_workspace,
+    delete_gateway,
+    delete_workspace,
+    get_gateway_state,
+    link_workspace,
+    unlink_workspace,
+)
+from activities.network import configure_subnet
+from shared.apim_models import BeginGatewayInput, CreateWorkspaceInput, LinkInput, WorkspaceRecord
+from shared.network_models import ConfigureSubnetInput
+from shared.step_errors import StepError
+from tests.simulator.conftest import APIM_ID, subnet_id
+
+GATEWAY_ID = APIM_ID.split("/service/")[0] + "/gateways/gw-payments"
+SHARED_GW = APIM_ID.split("/service/")[0] + "/gateways/gw-shared"
+
+
+def _ws(instance: str = "onboard-chg1") -> CreateWorkspaceInput:
+    return CreateWorkspaceInput(
+        service_id=APIM_ID, name="ws-payments", display_name="Payments", instance_id=instance
+    )
+
+
+def _gateway(subnet: str | None) -> BeginGatewayInput:
+    return BeginGatewayInput(
+        gateway_id=GATEWAY_ID,
+        location="West Europe",
+        capacity=1,
+        network_type="Internal" if subnet else "None",
+        subnet_id=subnet,
+        instance_id="onboard-chg1",
+        ticket_id="CHG1",
+    )
+
+
+def test_create_workspace_twice_adopts_its_own(sim, factory):
+    first = create_workspace(_ws(), factory)
+    again = create_workspace(_ws(), factory)
+    assert first == again
+    assert first.created is True
+
+
+def test_foreign_workspace_of_same_name_is_refused(sim, factory):
+    create_workspace(_ws("onboard-other"), factory)
+    with pytest.raises(StepError) as err:
+        create_workspace(_ws(), factory)
+    assert (err.value.kind, err.value.code) == ("permanent", "WorkspaceExists")
+
+
+def test_workspace_on_unsupported_tier_is_permanent(sim, factory):
+    inp = _ws().model_copy(update={"service_id": APIM_ID + "-dev"})
+    with pytest.raises(StepError) as err:
+        create_workspace(inp, factory)
+    assert err.value.code == "MethodNotAllowedInPricingTier"
+
+
+def test_delete_workspace_undoes_and_tolerates_gone(sim, factory):
+    record = create_workspace(_ws(), factory)
+    delete_workspace(record, factory)
+    delete_workspace(record, factory)
+    assert sim.resource(record.workspace_id) is None
+
+
+def test_delete_leaves_a_workspace_this_run_did_not_create(sim, factory):
+    seeded = WorkspaceRecord(workspace_id=APIM_ID + "/workspaces/ws-legacy", created=False)
+    delete_workspace(seeded, factory)
+    assert sim.resource(seeded.workspace_id) is not None
+
+
+def test_gateway_build_is_started_and_read_not_awaited(sim, factory):
+    sid = subnet_id("snet-gw-a")
+    configure_subnet(
+        ConfigureSubnetInput(subnet_id=sid, delegation="Microsoft.Web/hostingEnvironments"), factory
+    )
+    record = begin_gateway(_gateway(sid), factory)
+    assert get_gateway_state(record.gateway_id, factory).provisioning_state == "Created"
+    assert begin_gateway(_gateway(sid), factory) == record  # a retry adopts the build
+    sim.advance(hours=3)
+    state = get_gateway_state(record.gateway_id, factory)
+    assert state.provisioning_state == "Succeeded"
+    assert state.private_ip == "10.20.1.4"
+    assert state.hostname and state.hostname.startswith("gw-payments-")
+
+
+def test_gateway_of_another_run_is_refused(sim, factory):
+    begin_gateway(_gateway(None), factory)
+    other = _gateway(None).model_copy(update={"instance_id": "onboard-other"})
+    with pytest.raises(StepError) as err:
+        begin_gateway(other, factory)
+    assert err.value.code == "GatewayExists"
+
+
+def test_delete_gateway_removes_it(sim, factory):
+    record = begin_gateway(_gateway(None), factory)
+    delete_gateway(record, factory)
+    sim.advance(minutes=30)
+    assert sim.resource(record.gateway_id) is None
+    delete_gateway(record, factory)
+
+
+def test_link_and_unlink_on_the_shared_gateway(sim, factory):
+    ws = create_workspace(_ws(), factory)
+    link = link_workspace(LinkInput(gateway_id=SHARED_GW, workspace_id=ws.workspace_id), factory)
+    assert (
+        link_workspace(LinkInput(gateway_id=SHARED_GW, workspace_id=ws.workspace_id), factory)
+        == link
+    )
+    assert sim.resource(link.link_id)["properties"]["provisioningState"] == "Succeeded"
+    unlink_workspace(link, factory)
+    unlink_workspace(link, factory)
+    assert sim.resource(link.link_id) is None
+    assert sim.resource(SHARED_GW) is not None
