@@ -1,0 +1,135 @@
+"""Preflight activity: reads what the onboarding will touch and judges it, changing nothing.
+
+Facts are gathered here (ARM reads only); the verdicts come from the pure rules in
+shared/preflight.py. Used both at the start of a run and by the dry run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+
+from activities.apim import INSTANCE_TAG, OWNER_MARK, get_gateway_state
+from activities.arm_errors import classify
+from shared.arm_ids import name_of, parse_subnet_id, resource_group_of
+from shared.azure_clients import ClientFactory, clients
+from shared.preflight import (
+    PreflightFacts,
+    PreflightInput,
+    PreflightResult,
+    SharedGatewayFacts,
+    SubnetFacts,
+    evaluate,
+    passed,
+)
+
+_SUBNET_USERS = (
+    "ipConfigurations",
+    "serviceAssociationLinks",
+    "resourceNavigationLinks",
+    "privateEndpoints",
+    "ipConfigurationProfiles",
+    "applicationGatewayIPConfigurations",
+)
+
+
+def run_preflight(inp: PreflightInput, factory: ClientFactory | None = None) -> PreflightResult:
+    f = factory or clients()
+    sub = inp.apim_service_id.split("/")[2]
+    rg, service = resource_group_of(inp.apim_service_id), name_of(inp.apim_service_id)
+    api = f.apim(sub)
+    try:
+        try:
+            svc = api.api_management_service.get(rg, service)
+        except ResourceNotFoundError:
+            facts = PreflightFacts(mode=inp.mode, service_exists=False)
+            return PreflightResult(passed=False, findings=evaluate(facts), facts=facts)
+        facts = PreflightFacts(
+            mode=inp.mode,
+            service_exists=True,
+            service_tier=str(svc.sku.name),
+            service_region=str(svc.location),
+            service_subscription=sub,
+        )
+        if inp.mode != "none" and inp.subnet_id and not inp.existing_gateway_id:
+            _subnet_facts(f, inp.subnet_id, facts)
+        facts.workspace_owner = _workspace_owner(api, rg, service, inp)
+        if inp.existing_gateway_id:
+            facts.shared_gateway = _shared_gateway(f, inp.existing_gateway_id)
+        elif inp.gateway_id:
+            facts.gateway_owner = _gateway_owner(f, inp.gateway_id, inp.instance_id)
+    except HttpResponseError as exc:
+        raise classify(exc, "preflight") from None
+    findings = evaluate(facts)
+    return PreflightResult(passed=passed(findings), findings=findings, facts=facts)
+
+
+def _subnet_facts(f: ClientFactory, subnet_id: str, facts: PreflightFacts) -> None:
+    try:
+        ref = parse_subnet_id(subnet_id)
+    except ValueError as exc:
+        facts.subnet_error = str(exc)
+        return
+    net = f.network(ref.subscription)
+    try:
+        vnet = net.virtual_networks.get(ref.resource_group, ref.vnet)
+        subnet = net.subnets.get(ref.resource_group, ref.vnet, ref.subnet)
+    except ResourceNotFoundError:
+        facts.subnet_error = f"Subnet {subnet_id} was not found; check subnetId."
+        return
+    props: dict[str, Any] = subnet.as_dict().get("properties", {})
+    prefixes = props.get("addressPrefixes") or (
+        [props["addressPrefix"]] if props.get("addressPrefix") else []
+    )
+    users = [
+        str((item.get("properties") or {}).get("link") or item.get("id"))
+        for name in _SUBNET_USERS
+        for item in props.get(name) or []
+    ]
+    facts.subnet = SubnetFacts(
+        subscription=ref.subscription,
+        region=str(vnet.location),
+        prefixes=list(prefixes),
+        delegations=[d["properties"]["serviceName"] for d in props.get("delegations") or []],
+        users=users,
+    )
+    provider = f.resources(ref.subscription).providers.get("Microsoft.Web")
+    facts.web_provider_state = str(provider.registration_state)
+
+
+def _workspace_owner(api: Any, rg: str, service: str, inp: PreflightInput) -> Any:
+    try:
+        ws = api.workspace.get(rg, service, inp.workspace_name)
+    except ResourceNotFoundError:
+        return "free"
+    mark = OWNER_MARK.format(instance=inp.instance_id)
+    return "ours" if mark in (ws.description or "") else "foreign"
+
+
+def _gateway_owner(f: ClientFactory, gateway_id: str, instance_id: str) -> Any:
+    api = f.apim(gateway_id.split("/")[2])
+    try:
+        gw = api.api_gateway.get(resource_group_of(gateway_id), name_of(gateway_id))
+    except ResourceNotFoundError:
+        return "free"
+    return "ours" if (gw.tags or {}).get(INSTANCE_TAG) == instance_id else "foreign"
+
+
+def _shared_gateway(f: ClientFactory, gateway_id: str) -> SharedGatewayFacts:
+    api = f.apim(gateway_id.split("/")[2])
+    rg, name = resource_group_of(gateway_id), name_of(gateway_id)
+    try:
+        gw = api.api_gateway.get(rg, name)
+    except ResourceNotFoundError:
+        return SharedGatewayFacts(exists=False)
+    links = list(api.api_gateway_config_connection.list_by_gateway(rg, name))
+    state = get_gateway_state(gateway_id, f)
+    return SharedGatewayFacts(
+        exists=True,
+        region=str(gw.location),
+        subscription=gateway_id.split("/")[2],
+        created_at=str(gw.created_at_utc.isoformat() if gw.created_at_utc else ""),
+        linked_workspaces=len(links),
+        provisioning_state=state.provisioning_state,
+    )
