@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format typecheck bench clean venv
+.PHONY: demo test lint format typecheck bench clean venv schema
 
 venv: $(STAMP)
 
@@ -30,6 +30,11 @@ format: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy $(wildcard simulator shared orchestrators activities triggers devhost cli function_app.py)
+
+# Regenerates docs/request.schema.json from the request models (a test checks they agree).
+schema: $(STAMP)
+	$(BIN)/python -c "import json; from shared.request import json_schema; \
+	open('docs/request.schema.json', 'w').write(json.dumps(json_schema(), indent=2, sort_keys=True) + '\n')"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .state
