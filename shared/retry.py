@@ -1,0 +1,60 @@
+"""Retry and polling schedules as pure functions (DESIGN.md §3, §2 step 5).
+
+The pinned Durable SDK's RetryOptions has no backoff coefficient and no way to skip permanent
+errors, so the orchestrator retries itself on durable timers using :func:`next_delay`.
+Jitter is derived from the run and attempt (never from ``random``) so replay is deterministic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from shared.step_errors import StepError
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    first_delay_s: float = 15.0
+    factor: float = 2.0
+    max_delay_s: float = 600.0
+    max_attempts: int = 6
+    max_total_s: float = 3600.0
+
+
+DEFAULT = RetryPolicy()
+# Directory replication usually settles in minutes; give it half an hour, then give up.
+PRINCIPAL_REPLICATION = RetryPolicy(first_delay_s=30.0, max_attempts=8, max_total_s=1800.0)
+UNDO = RetryPolicy(first_delay_s=30.0, max_attempts=5, max_total_s=1800.0)
+
+
+def jitter(seed: str, attempt: int) -> float:
+    """A factor in [0.8, 1.2) that depends only on the seed and the attempt."""
+    digest = hashlib.sha256(f"{seed}:{attempt}".encode()).digest()
+    return 0.8 + 0.4 * (int.from_bytes(digest[:4], "big") / 2**32)
+
+
+def next_delay(
+    policy: RetryPolicy, attempt: int, error: StepError, seed: str, elapsed_s: float
+) -> float | None:
+    """Seconds to wait before attempt ``attempt + 1``, or None to give up."""
+    if not error.retryable or attempt >= policy.max_attempts:
+        return None
+    delay = min(policy.first_delay_s * policy.factor ** (attempt - 1), policy.max_delay_s)
+    delay *= jitter(seed, attempt)
+    if error.retry_after:
+        delay = max(delay, error.retry_after)
+    if elapsed_s + delay > policy.max_total_s:
+        return None
+    return round(delay, 3)
+
+
+# Gateway build polling: sparse while young, never later than 10% of the elapsed time and
+# never more than 10 minutes after the build ends.
+POLL_MIN_S = 120.0
+POLL_MAX_S = 600.0
+POLL_FRACTION = 0.1
+
+
+def next_poll_interval(elapsed_s: float) -> float:
+    return max(POLL_MIN_S, min(POLL_MAX_S, POLL_FRACTION * elapsed_s))
