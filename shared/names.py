@@ -5,6 +5,7 @@ from __future__ import annotations
 # Orchestrators
 SAGA = "onboarding_saga"
 GATEWAY_WAITER = "gateway_waiter"
+RUN_STEP = "run_step"  # one activity with classified retries, as a sub-orchestration
 
 # Activities (one per forward step or undo; see activities/)
 PREFLIGHT = "preflight"

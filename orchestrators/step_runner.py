@@ -1,0 +1,69 @@
+"""Sub-orchestration that runs one activity with classified retries on durable timers.
+
+It never raises: it returns ``RunStepResult`` with ``ok`` and the error, so a parent running
+several of these in parallel (``task_all``) learns what every branch did, which compensation
+needs. Retry decisions come from shared/retry.py (DESIGN.md §3).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Generator
+from typing import Any
+
+import azure.durable_functions as df
+
+from shared import names
+from shared.retry import DEFAULT, PRINCIPAL_REPLICATION, UNDO, RetryPolicy, next_delay
+from shared.saga_models import RunStepInput, RunStepResult
+from shared.step_errors import StepError, parse_step_error
+
+bp = df.Blueprint()
+
+POLICIES: dict[str, RetryPolicy] = {
+    "default": DEFAULT,
+    "principal": PRINCIPAL_REPLICATION,
+    "undo": UNDO,
+}
+
+
+def as_step_error(exc: Exception) -> StepError:
+    """The classified error inside an activity failure; unclassified failures are permanent."""
+    found = parse_step_error(str(exc))
+    if found is not None:
+        return found
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return StepError("permanent", "ActivityFailed", first_line[:500])
+
+
+def run_with_retry(
+    context: Any, activity: str, payload: Any, policy: RetryPolicy
+) -> Generator[Any, Any, RunStepResult]:
+    """Call ``activity`` until it succeeds, fails permanently or the policy gives up."""
+    started = context.current_utc_datetime
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            result = yield context.call_activity(activity, payload)
+            return RunStepResult(ok=True, result=result, attempts=attempt)
+        except Exception as exc:  # the SDK raises plain Exception for TaskFailed
+            error = as_step_error(exc)
+            elapsed = (context.current_utc_datetime - started).total_seconds()
+            seed = f"{context.instance_id}:{activity}"
+            delay = next_delay(policy, attempt, error, seed, elapsed)
+            if delay is None:
+                return RunStepResult(ok=False, error=dataclasses.asdict(error), attempts=attempt)
+            yield context.create_timer(context.current_utc_datetime + dt.timedelta(seconds=delay))
+
+
+def run_step(context: Any) -> Generator[Any, Any, dict[str, Any]]:
+    inp = RunStepInput.model_validate(context.get_input())
+    result = yield from run_with_retry(context, inp.activity, inp.payload, POLICIES[inp.policy])
+    return result.model_dump(by_alias=True)
+
+
+@bp.orchestration_trigger(context_name="context", orchestration=names.RUN_STEP)
+def run_step_orchestrator(context: df.DurableOrchestrationContext) -> Any:
+    return (yield from run_step(context))

@@ -1,0 +1,85 @@
+"""The saga's input, policy, per-step records, undo entries and final output (JSON forms)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from shared.wire_model import WireModel
+
+StepStatus = Literal[
+    "pending", "running", "succeeded", "failed", "skipped", "undone", "undo-failed"
+]
+Outcome = Literal["Succeeded", "Failed", "Compensated", "CompensationFailed"]
+
+
+class SagaPolicy(WireModel):
+    require_approval: bool = False
+    approval_timeout_hours: float = 72.0
+    reminder_hours: float = 24.0
+    build_deadline_hours: float = 6.0
+    private_ip_timeout_hours: float = 72.0
+    stalled_timeout_hours: float = 72.0
+
+
+class SagaInput(WireModel):
+    request: dict[str, Any]
+    policy: SagaPolicy = Field(default_factory=SagaPolicy)
+
+
+class StepRecord(WireModel):
+    name: str
+    status: StepStatus = "pending"
+    attempts: int = 0
+    started: str | None = None
+    ended: str | None = None
+    error: str | None = None
+    created: list[str] = Field(default_factory=list)
+    undone: list[str] = Field(default_factory=list)
+
+
+class UndoEntry(WireModel):
+    step: str
+    activity: str
+    payload: dict[str, Any]
+    label: str  # the resource (id) this undo removes or restores
+
+
+class RunStepInput(WireModel):
+    activity: str
+    payload: dict[str, Any]
+    policy: Literal["default", "principal", "undo"] = "default"
+
+
+class RunStepResult(WireModel):
+    ok: bool
+    result: Any = None
+    error: dict[str, Any] | None = None
+    attempts: int = 0
+
+
+class WaiterInput(WireModel):
+    gateway_id: str
+    started_at: str
+    deadline_at: str
+    polls: int = 0
+
+
+class WaiterResult(WireModel):
+    state: str
+    hostname: str | None = None
+    private_ip: str | None = None
+    polls: int = 0
+    stalled: bool = False
+
+
+class SagaResult(WireModel):
+    outcome: Outcome
+    instance_id: str
+    ticket_id: str
+    steps: list[StepRecord]
+    error: str | None = None
+    created: list[str] = Field(default_factory=list)
+    leftovers: list[str] = Field(default_factory=list)
+    hostname: str | None = None
