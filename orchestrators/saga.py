@@ -63,12 +63,12 @@ class Saga:
 
     # --- bookkeeping ---------------------------------------------------------------------
 
-    def now(self) -> dt.datetime:
+    def current_time(self) -> dt.datetime:
         return self.ctx.current_utc_datetime
 
     def step(self, name: str) -> StepRecord:
         record = self.steps.setdefault(name, StepRecord(name=name))
-        record.status, record.started = "running", self.now().isoformat()
+        record.status, record.started = "running", self.current_time().isoformat()
         return record
 
     def status(
@@ -84,12 +84,12 @@ class Saga:
         )
 
     def done(self, record: StepRecord, created: list[str] | None = None) -> None:
-        record.status, record.ended = "succeeded", self.now().isoformat()
+        record.status, record.ended = "succeeded", self.current_time().isoformat()
         record.created.extend(created or [])
 
     def failed(self, record: StepRecord, result: RunStepResult) -> StepFailed:
         error = result.error or {}
-        record.status, record.ended = "failed", self.now().isoformat()
+        record.status, record.ended = "failed", self.current_time().isoformat()
         record.attempts = result.attempts
         record.error = f"{error.get('code', 'Error')}: {error.get('message', '')}"
         return StepFailed(record.name, record.error)
@@ -132,7 +132,7 @@ class Saga:
             "kind": kind,
             "ticketId": self.req.ticket_id,
             "instanceId": self.ctx.instance_id,
-            "at": self.now().isoformat(),
+            "at": self.current_time().isoformat(),
             **(detail or {}),
         }
         with contextlib.suppress(Exception):  # notifications are best effort by design
@@ -142,7 +142,7 @@ class Saga:
         self, step: str, event: str, what: str, hours: float
     ) -> Generator[Any, Any, Any]:
         """Wait for an operator event with a reminder; None when the deadline passes."""
-        deadline = self.now() + dt.timedelta(hours=hours)
+        deadline = self.current_time() + dt.timedelta(hours=hours)
         reminder = min(self.policy.reminder_hours, hours)
         while True:
             self.status(step, what, deadline)
@@ -153,14 +153,14 @@ class Saga:
                 "until": deadline.isoformat(),
             }
             yield from self.notify("waitingOnOperator", detail)
-            wake = min(self.now() + dt.timedelta(hours=reminder), deadline)
+            wake = min(self.current_time() + dt.timedelta(hours=reminder), deadline)
             raised = self.ctx.wait_for_external_event(event)
             timer = self.ctx.create_timer(wake)
             winner = yield self.ctx.task_any([raised, timer])
             if winner == raised:
                 timer.cancel()
                 return raised.result
-            if self.now() >= deadline:
+            if self.current_time() >= deadline:
                 return None
 
     # --- the saga ------------------------------------------------------------------------
@@ -347,12 +347,12 @@ class Saga:
         req = self.req
         record = self.step("wait")
         while True:
-            deadline = self.now() + dt.timedelta(hours=self.policy.build_deadline_hours)
+            deadline = self.current_time() + dt.timedelta(hours=self.policy.build_deadline_hours)
             self.status("wait", "gateway build", deadline)
             self.child += 1
             waited = yield self.ctx.call_sub_orchestrator(
                 names.GATEWAY_WAITER,
-                WaiterInput(gateway_id=gateway_id, started_at=self.now().isoformat(),
+                WaiterInput(gateway_id=gateway_id, started_at=self.current_time().isoformat(),
                             deadline_at=deadline.isoformat()).model_dump(by_alias=True),
                 f"{self.ctx.instance_id}:{self.child}",
             )  # fmt: skip
