@@ -58,12 +58,12 @@ def run_with_retry(
             yield context.create_timer(context.current_utc_datetime + dt.timedelta(seconds=delay))
 
 
-def run_step(context: Any) -> Generator[Any, Any, dict[str, Any]]:
+def run_step_body(context: Any) -> Generator[Any, Any, dict[str, Any]]:
     inp = RunStepInput.model_validate(context.get_input())
     result = yield from run_with_retry(context, inp.activity, inp.payload, POLICIES[inp.policy])
     return result.model_dump(by_alias=True)
 
 
 @bp.orchestration_trigger(context_name="context", orchestration=names.RUN_STEP)
-def run_step_orchestrator(context: df.DurableOrchestrationContext) -> Any:
-    return (yield from run_step(context))
+def run_step(context: df.DurableOrchestrationContext) -> Any:
+    return (yield from run_step_body(context))

@@ -7,7 +7,7 @@ from typing import Any
 
 from orchestrators.gateway_waiter import wait_for_gateway
 from orchestrators.saga import onboarding
-from orchestrators.step_runner import run_step
+from orchestrators.step_runner import run_step_body
 from shared import names
 from tests.unit.orchestration_driver import Driver, World
 
@@ -88,7 +88,11 @@ def fake_world(vip: str | None = "10.20.1.4", build_state: str = "Succeeded") ->
 def driver(world: World) -> Driver:
     return Driver(
         world,
-        {names.SAGA: onboarding, names.RUN_STEP: run_step, names.GATEWAY_WAITER: wait_for_gateway},
+        {
+            names.SAGA: onboarding,
+            names.RUN_STEP: run_step_body,
+            names.GATEWAY_WAITER: wait_for_gateway,
+        },
     )
 
 
