@@ -124,7 +124,9 @@ def begin_gateway(payload: Any) -> Any:
 
 @bp.activity_trigger(input_name="payload", activity=names.GET_GATEWAY_STATE)
 def get_gateway_state(payload: Any) -> Any:
-    return _run(names.GET_GATEWAY_STATE, payload, lambda d: apim.get_gateway_state(str(d)))
+    return _run(
+        names.GET_GATEWAY_STATE, payload, lambda d: apim.get_gateway_state(str(d["gatewayId"]))
+    )
 
 
 @bp.activity_trigger(input_name="payload", activity=names.DELETE_GATEWAY)

@@ -33,7 +33,7 @@ def wait_for_gateway(context: Any) -> Generator[Any, Any, dict[str, Any] | None]
     started, deadline = _parse(inp.started_at), _parse(inp.deadline_at)
     polls = inp.polls
     for _ in range(POLLS_PER_EXECUTION):
-        state = yield context.call_activity(names.GET_GATEWAY_STATE, inp.gateway_id)
+        state = yield context.call_activity(names.GET_GATEWAY_STATE, {"gatewayId": inp.gateway_id})
         polls += 1
         now = context.current_utc_datetime
         provisioning = str(state.get("provisioningState", ""))

@@ -54,7 +54,8 @@ def fake_world(vip: str | None = "10.20.1.4", build_state: str = "Succeeded") ->
         started[p["gatewayId"]] = world.now
         return {"gatewayId": p["gatewayId"], "created": True}
 
-    def state(gateway_id: str, world: World) -> dict[str, Any]:
+    def state(p: dict[str, Any], world: World) -> dict[str, Any]:
+        gateway_id = p["gatewayId"]
         done = world.now - started.get(gateway_id, world.now) >= BUILD
         return {
             "gatewayId": gateway_id,

@@ -1,0 +1,1 @@
+"""Unit tests: pure decisions, orchestrators without a host, contracts."""
