@@ -136,7 +136,12 @@ def restore_subnet(record: SubnetRecord, factory: ClientFactory | None = None) -
     except ResourceNotFoundError:
         return
     except HttpResponseError as exc:
-        raise classify(exc, f"restore subnet {ref.subnet}") from None
+        error = classify(exc, f"restore subnet {ref.subnet}")
+        if error.code == "SubnetDelegationsCannotChangeWhenSubnetUsedByResource":
+            # During undo the user is normally our gateway, whose delete is still running:
+            # wait for it rather than leave the subnet delegated.
+            error.kind, error.retry_after = "conflict", 60.0
+        raise error from None
 
 
 _SUBNET_WRITABLE = (

@@ -118,3 +118,20 @@ def test_link_and_unlink_on_the_shared_gateway(sim, factory):
     unlink_workspace(link, factory)
     assert sim.resource(link.link_id) is None
     assert sim.resource(SHARED_GW) is not None
+
+
+def test_restoring_a_subnet_still_used_by_a_deleting_gateway_is_a_conflict_to_retry(sim, factory):
+    from activities.network import restore_subnet
+
+    sid = subnet_id("snet-gw-a")
+    record = configure_subnet(
+        ConfigureSubnetInput(subnet_id=sid, delegation="Microsoft.Web/hostingEnvironments"), factory
+    )
+    gateway = begin_gateway(_gateway(sid), factory)
+    delete_gateway(gateway, factory)
+    with pytest.raises(StepError) as err:
+        restore_subnet(record, factory)
+    assert (err.value.kind, err.value.retry_after) == ("conflict", 60.0)
+    sim.advance(minutes=20)  # the gateway delete ends
+    restore_subnet(record, factory)
+    assert sim.resource(sid)["properties"]["delegations"] == []
