@@ -129,6 +129,8 @@ def begin_gateway(inp: BeginGatewayInput, factory: ClientFactory | None = None) 
                 backend=backend,
                 tags={INSTANCE_TAG: inp.instance_id, TICKET_TAG: inp.ticket_id},
             ),
+            # No poller: a sync poller would poll from a background thread for hours.
+            polling=False,
         )
         # Never wait on the poller: the build takes hours; the orchestrator polls on timers.
         del poller
@@ -174,7 +176,7 @@ def delete_gateway(record: GatewayRecord, factory: ClientFactory | None = None) 
     api = (factory or clients()).apim(_sub(record.gateway_id))
     try:
         api.api_gateway.begin_delete(
-            resource_group_of(record.gateway_id), name_of(record.gateway_id)
+            resource_group_of(record.gateway_id), name_of(record.gateway_id), polling=False
         )
     except ResourceNotFoundError:
         return

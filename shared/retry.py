@@ -25,7 +25,8 @@ class RetryPolicy:
 DEFAULT = RetryPolicy()
 # Directory replication usually settles in minutes; give it half an hour, then give up.
 PRINCIPAL_REPLICATION = RetryPolicy(first_delay_s=30.0, max_attempts=8, max_total_s=1800.0)
-UNDO = RetryPolicy(first_delay_s=30.0, max_attempts=5, max_total_s=1800.0)
+# Undo waits out slow deletes (a gateway frees its subnet only once it is gone).
+UNDO = RetryPolicy(first_delay_s=30.0, max_attempts=12, max_total_s=7200.0)
 
 
 def jitter(seed: str, attempt: int) -> float:

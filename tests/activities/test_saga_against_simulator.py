@@ -95,7 +95,10 @@ def test_failure_at_access_is_compensated_and_leaves_the_simulator_as_it_was(wor
         "dead0000-0000-4000-8000-000000000000"  # not in the directory
     )
     result = _run(world, body)
-    assert result["outcome"] == "Compensated", result
+    assert result["outcome"] == "Compensated", (
+        result["leftovers"],
+        [s.get("error") for s in result["steps"]],
+    )
     assert result["leftovers"] == []
     sim.advance(hours=1)  # let the gateway delete finish
     assert _resources(sim) == before

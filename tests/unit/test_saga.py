@@ -217,7 +217,7 @@ def test_unapproved_gateway_is_never_created():
 def test_undo_that_keeps_failing_ends_compensation_failed_with_leftovers():
     world = fake_world()
     world.fail(names.BEGIN_GATEWAY, step_error("permanent", "Boom"))
-    world.fail(names.UNDO_NSG, *[step_error("transient", "InternalServerError")] * 10)
+    world.fail(names.UNDO_NSG, *[step_error("transient", "InternalServerError")] * 30)
     result = run(world, request("integration"))
     assert result["outcome"] == "CompensationFailed"
     assert result["leftovers"] == [
