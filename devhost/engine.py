@@ -1,0 +1,579 @@
+"""The orchestration dispatcher: turns queued messages into episodes and episodes into work.
+
+One thread runs episodes one at a time (orchestrator code is short and deterministic). For an
+instance with deliverable messages it: reads history and the batch, appends
+``OrchestratorStarted(now)`` + the new events, calls the orchestrator through the SDK, replays
+the result with :mod:`devhost.sequencing` to find the new work, and commits history, consumed
+messages, instance state and new work (activities, timers, child instances, parent
+notifications) in a single transaction. When nothing is deliverable it sleeps until the next
+timer; on a virtual clock with no activity outstanding it jumps the clock to that timer instead.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from devhost.app_index import AppIndex
+from devhost.clock import Clock
+from devhost.episode import EpisodeOutcome, context_json, run_orchestrator
+from devhost.history import Event, EventType, OrchestrationStatus, event, execution_started
+from devhost.oracle import sdk_open_task_ids
+from devhost.retry_policy import retry_delay
+from devhost.sequencing import Leaf, ReplayResult, UnsupportedAction, replay
+from devhost.store import NOT_OVERRIDABLE, TERMINAL, Instance, Message, Store, Tx
+from devhost.timefmt import parse, to_history
+
+log = logging.getLogger("devhost.engine")
+
+CONTROL = ("terminate", "suspend", "resume")
+VIRTUAL_NOW_KEY = "virtual_clock_now"
+
+
+def not_found_message(name: str, kind: str) -> str:
+    """The host's message for an unknown function name."""
+    return f"The function '{name}' doesn't exist, is disabled, or is not an {kind} function."
+
+
+@dataclass
+class EngineStats:
+    """Counters for tests and diagnostics."""
+
+    episodes: int = 0
+    oracle_checks: int = 0
+    sequence_mismatches: list[str] = field(default_factory=list)
+
+
+class Engine:
+    """Runs episodes for instances with deliverable messages; manages time."""
+
+    def __init__(
+        self,
+        store: Store,
+        index: AppIndex,
+        clock: Clock,
+        *,
+        check_sequencing: bool = False,
+    ) -> None:
+        """Prepare the dispatcher (not started)."""
+        self.store = store
+        self.index = index
+        self.clock = clock
+        self.check_sequencing = check_sequencing
+        self.stats = EngineStats()
+        self._cond = threading.Condition()
+        self._dirty = True
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self.on_episode: list[Callable[[str], None]] = []
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the dispatcher thread."""
+        self._thread = threading.Thread(target=self._loop, name="devhost-engine", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish the current episode and stop."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def wake(self) -> None:
+        """Something changed in the store; look again."""
+        with self._cond:
+            self._dirty = True
+            self._cond.notify_all()
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                if self._stopping:
+                    return
+                self._dirty = False
+            try:
+                if self.step():
+                    continue
+                wait = self._idle()
+            except Exception:
+                log.exception("engine step failed")
+                wait = 0.5
+            if wait == 0:
+                continue
+            with self._cond:
+                if not self._dirty and not self._stopping:
+                    self._cond.wait(wait)
+
+    def _idle(self) -> float:
+        """Nothing deliverable: jump a virtual clock, or say how long to sleep."""
+        now = self.clock.now()
+        with self.store.tx() as tx:
+            next_due = tx.next_timer(to_history(now))
+            outstanding = tx.activities_outstanding()
+        if next_due is None:
+            return 0.5
+        due = parse(next_due)
+        if self.clock.virtual:
+            if outstanding == 0 and self.clock.may_jump():
+                self.clock.jump_to(due)
+                return 0
+            return 0.5
+        return min(max((due - now).total_seconds(), 0.001), 0.5)
+
+    def persist_virtual_now(self, _old: datetime, new: datetime) -> None:
+        """Clock listener: keep the virtual time in the database for a restart."""
+        with self.store.tx() as tx:
+            tx.set_meta(VIRTUAL_NOW_KEY, to_history(new))
+
+    # -- one step ---------------------------------------------------------------------------
+    def step(self) -> bool:
+        """Process one instance with deliverable messages; False if there was none."""
+        now_text = to_history(self.clock.now())
+        with self.store.tx() as tx:
+            instance_id = tx.runnable_instance(now_text)
+        if instance_id is None:
+            return False
+        self.process(instance_id)
+        for listener in self.on_episode:
+            listener(instance_id)
+        return True
+
+    def process(self, instance_id: str) -> None:
+        """Run one episode (or one control operation) for an instance."""
+        now = self.clock.now()
+        with self.store.tx() as tx:
+            inst = tx.instance(instance_id)
+            messages = tx.messages(instance_id, to_history(now))
+            history = tx.history(instance_id)
+        if inst is None:
+            return
+        stale = [m.msg_id for m in messages if m.execution_id not in (None, inst.execution_id)]
+        live = [m for m in messages if m.execution_id in (None, inst.execution_id)]
+        # Timestamps must never go backwards within a history.
+        for item in history:
+            if item.get("EventType") == EventType.ORCHESTRATOR_STARTED:
+                now = max(now, parse(item["Timestamp"]))
+        if inst.status in TERMINAL:
+            with self.store.tx() as tx:
+                tx.delete_messages([m.msg_id for m in messages])
+            return
+        batch = self._batch(inst, live)
+        if not batch:
+            with self.store.tx() as tx:
+                tx.delete_messages(stale)
+            return
+        if batch[0].kind in CONTROL:
+            self._control(inst, history, batch[0], stale, now)
+        else:
+            self._episode(inst, history, batch, stale, now)
+        self.stats.episodes += 1
+
+    @staticmethod
+    def _batch(inst: Instance, live: list[Message]) -> list[Message]:
+        """Control messages go alone; otherwise the run of events before the next control."""
+        if inst.status == "Suspended":
+            control = [m for m in live if m.kind in ("terminate", "resume")]
+            return control[:1]
+        if not live:
+            return []
+        if live[0].kind in CONTROL:
+            return live[:1]
+        batch: list[Message] = []
+        for message in live:
+            if message.kind in CONTROL:
+                break
+            batch.append(message)
+        # ExecutionStarted must come right after the first OrchestratorStarted.
+        batch.sort(key=lambda m: 0 if m.kind == "start" else 1)
+        return batch
+
+    # -- control operations -----------------------------------------------------------------
+    def _control(
+        self, inst: Instance, history: list[Event], message: Message, stale: list[int], now: datetime
+    ) -> None:
+        stamp = to_history(now)
+        started = any(e.get("EventType") == EventType.EXECUTION_STARTED for e in history)
+        reason = message.event.get("Reason") or message.event.get("Input")
+        events: list[Event] = []
+        with self.store.tx() as tx:
+            tx.delete_messages([message.msg_id, *stale])
+            if message.kind == "terminate":
+                events = [
+                    event(EventType.EXECUTION_TERMINATED, stamp, Input=reason),
+                    event(
+                        EventType.EXECUTION_COMPLETED,
+                        stamp,
+                        OrchestrationStatus=int(OrchestrationStatus.TERMINATED),
+                        Result=reason,
+                        FailureDetails=None,
+                    ),
+                ]
+                inst.status = "Terminated"
+                inst.output = json.dumps(reason)
+                self._end_execution(tx, inst, drop_all_messages=True)
+                self._notify_parent(
+                    tx, inst, ok=False, result=None, reason=reason, details=None, stamp=stamp
+                )
+            elif message.kind == "suspend" and inst.status in ("Running", "Pending"):
+                events = [event(EventType.EXECUTION_SUSPENDED, stamp, Reason=reason)]
+                inst.status = "Suspended"
+            elif message.kind == "resume" and inst.status == "Suspended":
+                events = [event(EventType.EXECUTION_RESUMED, stamp, Reason=reason)]
+                inst.status = "Running" if started else "Pending"
+            if events and started:
+                tx.append_history(
+                    inst.instance_id,
+                    inst.execution_id,
+                    [
+                        event(EventType.ORCHESTRATOR_STARTED, stamp),
+                        *events,
+                        event(EventType.ORCHESTRATOR_COMPLETED, stamp),
+                    ],
+                )
+            inst.last_updated_time = stamp
+            tx.put_instance(inst)
+
+    # -- orchestrator episodes --------------------------------------------------------------
+    def _episode(
+        self,
+        inst: Instance,
+        history: list[Event],
+        batch: list[Message],
+        stale: list[int],
+        now: datetime,
+    ) -> None:
+        stamp = to_history(now)
+        past = [{**e, "IsPlayed": True} for e in history]
+        new_events: list[Event] = [event(EventType.ORCHESTRATOR_STARTED, stamp)]
+        new_events += [{**m.event, "IsPlayed": False} for m in batch]
+        full = past + new_events
+        consumed = [m.msg_id for m in batch] + stale
+        if len(full) < 2 or full[1].get("EventType") != EventType.EXECUTION_STARTED:
+            # Events for an execution that never started (e.g. a purge raced a start).
+            with self.store.tx() as tx:
+                tx.delete_messages(consumed)
+            return
+
+        entry = self.index.orchestrators.get(inst.name)
+        context = context_json(
+            instance_id=inst.instance_id,
+            history=full,
+            raw_input=full[1].get("Input"),
+            parent_instance_id=(inst.parent_info or {})
+            .get("OrchestrationInstance", {})
+            .get("InstanceId"),
+        )
+        if entry is None:
+            outcome = EpisodeOutcome(error=not_found_message(inst.name, "orchestrator"))
+        else:
+            outcome = run_orchestrator(entry, context)
+        result = ReplayResult()
+        if outcome.error is None:
+            try:
+                result = replay(full, outcome.actions)
+            except UnsupportedAction as exc:
+                outcome.error = str(exc)
+        if result.mismatches:
+            log.warning("non-determinism in %s: %s", inst.instance_id, result.mismatches)
+        if self.check_sequencing and entry is not None and outcome.error is None:
+            self._check_sequencing(inst, entry, context, result, outcome)
+
+        with self.store.tx() as tx:
+            tx.delete_messages(consumed)
+            if outcome.has_custom_status:
+                inst.custom_status = json.dumps(outcome.custom_status)
+            inst.last_updated_time = stamp
+            if outcome.error is not None:
+                self._fail(tx, inst, new_events, outcome.error, stamp)
+            elif outcome.is_done and any(a.get("actionType") == 4 for a in outcome.actions):
+                self._continue_as_new(tx, inst, outcome, stamp)
+            elif outcome.is_done:
+                self._complete(tx, inst, new_events, outcome.output, stamp)
+            else:
+                inst.status = "Running"
+                new_events += self._schedule(tx, inst, result, now)
+                new_events.append(event(EventType.ORCHESTRATOR_COMPLETED, stamp))
+                tx.append_history(inst.instance_id, inst.execution_id, new_events)
+            tx.put_instance(inst)
+
+    def _check_sequencing(
+        self,
+        inst: Instance,
+        entry: Any,
+        context: str,
+        result: ReplayResult,
+        outcome: EpisodeOutcome,
+    ) -> None:
+        if outcome.is_done:
+            return
+        expected = sdk_open_task_ids(entry, context)
+        if expected is None:
+            return
+        self.stats.oracle_checks += 1
+        if expected != result.open_ids:
+            message = (
+                f"{inst.instance_id}: SDK waits for ids {sorted(expected)}, devhost derived "
+                f"{sorted(result.open_ids)}"
+            )
+            log.error("sequence mismatch %s", message)
+            self.stats.sequence_mismatches.append(message)
+
+    def _fail(
+        self, tx: Tx, inst: Instance, new_events: list[Event], error: str, stamp: str
+    ) -> None:
+        reason = f"Orchestrator function '{inst.name}' failed: {error}"
+        details = json.dumps({"ErrorType": "Exception", "ErrorMessage": error})
+        new_events += [
+            event(
+                EventType.EXECUTION_COMPLETED,
+                stamp,
+                OrchestrationStatus=int(OrchestrationStatus.FAILED),
+                Result=reason,
+                FailureDetails={"ErrorType": "Exception", "ErrorMessage": error},
+            ),
+            event(EventType.ORCHESTRATOR_COMPLETED, stamp),
+        ]
+        tx.append_history(inst.instance_id, inst.execution_id, new_events)
+        inst.status = "Failed"
+        inst.output = json.dumps(reason)
+        self._end_execution(tx, inst)
+        self._notify_parent(
+            tx, inst, ok=False, result=None, reason=reason, details=details, stamp=stamp
+        )
+
+    def _complete(
+        self, tx: Tx, inst: Instance, new_events: list[Event], output: Any, stamp: str
+    ) -> None:
+        result_text = json.dumps(output)
+        new_events += [
+            event(
+                EventType.EXECUTION_COMPLETED,
+                stamp,
+                OrchestrationStatus=int(OrchestrationStatus.COMPLETED),
+                Result=result_text,
+                FailureDetails=None,
+            ),
+            event(EventType.ORCHESTRATOR_COMPLETED, stamp),
+        ]
+        tx.append_history(inst.instance_id, inst.execution_id, new_events)
+        inst.status = "Completed"
+        inst.output = result_text
+        self._end_execution(tx, inst)
+        self._notify_parent(
+            tx, inst, ok=True, result=result_text, reason=None, details=None, stamp=stamp
+        )
+
+    def _continue_as_new(
+        self, tx: Tx, inst: Instance, outcome: EpisodeOutcome, stamp: str
+    ) -> None:
+        action = [a for a in outcome.actions if a.get("actionType") == 4][-1]
+        self._end_execution(tx, inst)
+        tx.clear_history(inst.instance_id)
+        inst.execution_id = uuid.uuid4().hex
+        # The new input takes the same JSON-string hop as a client start.
+        new_input = action.get("input")
+        inst.input = json.dumps(new_input) if new_input is not None else None
+        inst.output = None
+        inst.status = "ContinuedAsNew"
+        tx.add_message(
+            inst.instance_id,
+            inst.execution_id,
+            "start",
+            execution_started(
+                stamp,
+                name=inst.name,
+                instance_id=inst.instance_id,
+                execution_id=inst.execution_id,
+                raw_input=inst.input,
+                parent=inst.parent_info,
+            ),
+        )
+
+    @staticmethod
+    def _end_execution(tx: Tx, inst: Instance, *, drop_all_messages: bool = False) -> None:
+        """Forget pending timers/completions/activities of an execution that is over."""
+        tx.drop_execution_messages(inst.instance_id, inst.execution_id)
+        tx.drop_pending_activities(inst.instance_id, inst.execution_id)
+        if drop_all_messages:
+            tx.conn.execute("DELETE FROM messages WHERE instance_id = ?", (inst.instance_id,))
+
+    @staticmethod
+    def _notify_parent(
+        tx: Tx,
+        inst: Instance,
+        *,
+        ok: bool,
+        result: str | None,
+        reason: str | None,
+        details: str | None,
+        stamp: str,
+    ) -> None:
+        parent = inst.parent_info
+        if not parent:
+            return
+        target = parent["OrchestrationInstance"]
+        task_id = parent["TaskScheduleId"]
+        if ok:
+            completion = event(
+                EventType.SUB_ORCHESTRATION_COMPLETED,
+                stamp,
+                TaskScheduledId=task_id,
+                Result=result,
+            )
+        else:
+            completion = event(
+                EventType.SUB_ORCHESTRATION_FAILED,
+                stamp,
+                TaskScheduledId=task_id,
+                Reason=reason,
+                Details=details,
+            )
+        tx.add_message(target["InstanceId"], target["ExecutionId"], "event", completion)
+
+    # -- new work ---------------------------------------------------------------------------
+    def _schedule(
+        self, tx: Tx, inst: Instance, result: ReplayResult, now: datetime
+    ) -> list[Event]:
+        """Scheduling events for the ids this episode allocated, and their side effects."""
+        stamp = to_history(now)
+        events: list[Event] = []
+        for leaf in result.new_leaves:
+            if leaf.kind == "activity":
+                events.append(self._schedule_activity(tx, inst, leaf, stamp))
+            elif leaf.kind in ("timer", "retry_timer"):
+                events.append(self._schedule_timer(tx, inst, leaf, now))
+            elif leaf.kind == "suborch":
+                events.append(self._schedule_suborch(tx, inst, leaf, stamp))
+        for leaf in result.leaves.values():
+            if leaf.kind == "timer" and leaf.action.get("isCanceled") and not leaf.done:
+                tx.cancel_timer(inst.instance_id, inst.execution_id, leaf.id)
+        return events
+
+    def _schedule_activity(self, tx: Tx, inst: Instance, leaf: Leaf, stamp: str) -> Event:
+        name = str(leaf.action.get("functionName"))
+        input_text = leaf.action.get("input")
+        tx.add_activity(inst.instance_id, inst.execution_id, leaf.id, name, input_text)
+        return event(
+            EventType.TASK_SCHEDULED,
+            stamp,
+            event_id=leaf.id,
+            Name=name,
+            Version="",
+            Input=json.dumps([input_text]),
+        )
+
+    def _schedule_timer(self, tx: Tx, inst: Instance, leaf: Leaf, now: datetime) -> Event:
+        if leaf.kind == "retry_timer" and leaf.retry is not None:
+            # Fire = this episode's time + the back-off for the attempt that just failed.
+            fire_at = now + retry_delay(leaf.retry.options, leaf.retry.attempts)
+        else:
+            fire_at = parse(str(leaf.action.get("fireAt")))
+        fire_text = to_history(fire_at)
+        tx.add_message(
+            inst.instance_id,
+            inst.execution_id,
+            "event",
+            event(EventType.TIMER_FIRED, fire_text, TimerId=leaf.id, FireAt=fire_text),
+            visible_at=fire_text,
+        )
+        return event(
+            EventType.TIMER_CREATED, to_history(now), event_id=leaf.id, FireAt=fire_text
+        )
+
+    def _schedule_suborch(self, tx: Tx, inst: Instance, leaf: Leaf, stamp: str) -> Event:
+        name = str(leaf.action.get("functionName"))
+        child_id = leaf.action.get("instanceId") or f"{inst.execution_id}:{leaf.id}"
+        input_text = leaf.action.get("input")
+        created = event(
+            EventType.SUB_ORCHESTRATION_CREATED,
+            stamp,
+            event_id=leaf.id,
+            Name=name,
+            Version="",
+            InstanceId=child_id,
+            Input=input_text,
+        )
+        problem = None
+        existing = tx.instance(child_id)
+        if name not in self.index.orchestrators:
+            problem = not_found_message(name, "orchestrator")
+        elif existing is not None and existing.status in NOT_OVERRIDABLE:
+            problem = f"An Orchestration instance with the status {existing.status} already exists."
+        if problem is not None:
+            tx.add_message(
+                inst.instance_id,
+                inst.execution_id,
+                "event",
+                event(
+                    EventType.SUB_ORCHESTRATION_FAILED,
+                    stamp,
+                    TaskScheduledId=leaf.id,
+                    Reason=problem,
+                    Details=None,
+                ),
+            )
+            return created
+        parent = {
+            "Name": inst.name,
+            "Version": "",
+            "TaskScheduleId": leaf.id,
+            "OrchestrationInstance": {
+                "InstanceId": inst.instance_id,
+                "ExecutionId": inst.execution_id,
+            },
+        }
+        raw_input = json.dumps(input_text) if input_text is not None else None
+        create_instance(
+            tx, child_id, name, raw_input, stamp, parent=parent, replace=existing is not None
+        )
+        return created
+
+
+def create_instance(
+    tx: Tx,
+    instance_id: str,
+    name: str,
+    raw_input: str | None,
+    stamp: str,
+    *,
+    parent: dict[str, Any] | None = None,
+    replace: bool = False,
+) -> Instance:
+    """Create (or replace a finished) instance and queue its ExecutionStarted."""
+    if replace:
+        tx.delete_instance(instance_id)
+    inst = Instance(
+        instance_id=instance_id,
+        name=name,
+        execution_id=uuid.uuid4().hex,
+        status="Pending",
+        input=raw_input,
+        output=None,
+        custom_status=None,
+        created_time=stamp,
+        last_updated_time=stamp,
+        parent=json.dumps(parent) if parent else None,
+    )
+    tx.put_instance(inst)
+    tx.add_message(
+        instance_id,
+        inst.execution_id,
+        "start",
+        execution_started(
+            stamp,
+            name=name,
+            instance_id=instance_id,
+            execution_id=inst.execution_id,
+            raw_input=raw_input,
+            parent=parent,
+        ),
+    )
+    return inst

@@ -1,0 +1,51 @@
+"""One long-lived asyncio loop per process, on a daemon thread, for all async user code.
+
+The durable SDK keeps a module-global aiohttp ClientSession bound to the first loop that used
+it; calling client methods from a second loop fails with "Event loop is closed". The Python
+worker runs everything on one loop, so devhost does the same: the HTTP server, async HTTP
+functions, async activities and trigger kinds all share this loop, across DevHost instances.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_lock = threading.Lock()
+_loop: asyncio.AbstractEventLoop | None = None
+
+
+def shared_loop() -> asyncio.AbstractEventLoop:
+    """The process-wide loop, started on first use."""
+    global _loop
+    with _lock:
+        if _loop is None:
+            loop = asyncio.new_event_loop()
+            ready = threading.Event()
+
+            def run() -> None:
+                asyncio.set_event_loop(loop)
+                loop.call_soon(ready.set)
+                loop.run_forever()
+
+            threading.Thread(target=run, name="devhost-loop", daemon=True).start()
+            ready.wait()
+            _loop = loop
+        return _loop
+
+
+def run_on_loop(coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+    """Run a coroutine on the shared loop from another thread and wait for its result."""
+    loop = shared_loop()
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is loop:
+        coro.close()
+        raise RuntimeError("run_on_loop called from the shared loop itself; await instead")
+    return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)
