@@ -47,7 +47,11 @@ def build_clock(args: argparse.Namespace) -> Clock:
     """The clock the options ask for."""
     if args.clock == "real":
         return RealClock()
-    start = datetime.fromisoformat(args.clock_start.replace("Z", "+00:00")) if args.clock_start else None
+    start = (
+        datetime.fromisoformat(args.clock_start.replace("Z", "+00:00"))
+        if args.clock_start
+        else None
+    )
     clock = VirtualClock(start)
     for url in args.clock_follower:
         clock.on_jump(follow_url(url, args.clock_follower_ca))

@@ -197,7 +197,12 @@ class Engine:
 
     # -- control operations -----------------------------------------------------------------
     def _control(
-        self, inst: Instance, history: list[Event], message: Message, stale: list[int], now: datetime
+        self,
+        inst: Instance,
+        history: list[Event],
+        message: Message,
+        stale: list[int],
+        now: datetime,
     ) -> None:
         stamp = to_history(now)
         started = any(e.get("EventType") == EventType.EXECUTION_STARTED for e in history)
@@ -371,9 +376,7 @@ class Engine:
             tx, inst, ok=True, result=result_text, reason=None, details=None, stamp=stamp
         )
 
-    def _continue_as_new(
-        self, tx: Tx, inst: Instance, outcome: EpisodeOutcome, stamp: str
-    ) -> None:
+    def _continue_as_new(self, tx: Tx, inst: Instance, outcome: EpisodeOutcome, stamp: str) -> None:
         action = [a for a in outcome.actions if a.get("actionType") == 4][-1]
         self._end_execution(tx, inst)
         tx.clear_history(inst.instance_id)
@@ -439,9 +442,7 @@ class Engine:
         tx.add_message(target["InstanceId"], target["ExecutionId"], "event", completion)
 
     # -- new work ---------------------------------------------------------------------------
-    def _schedule(
-        self, tx: Tx, inst: Instance, result: ReplayResult, now: datetime
-    ) -> list[Event]:
+    def _schedule(self, tx: Tx, inst: Instance, result: ReplayResult, now: datetime) -> list[Event]:
         """Scheduling events for the ids this episode allocated, and their side effects."""
         stamp = to_history(now)
         events: list[Event] = []
@@ -484,9 +485,7 @@ class Engine:
             event(EventType.TIMER_FIRED, fire_text, TimerId=leaf.id, FireAt=fire_text),
             visible_at=fire_text,
         )
-        return event(
-            EventType.TIMER_CREATED, to_history(now), event_id=leaf.id, FireAt=fire_text
-        )
+        return event(EventType.TIMER_CREATED, to_history(now), event_id=leaf.id, FireAt=fire_text)
 
     def _schedule_suborch(self, tx: Tx, inst: Instance, leaf: Leaf, stamp: str) -> Event:
         name = str(leaf.action.get("functionName"))

@@ -9,6 +9,9 @@ functions, async activities and trigger kinds all share this loop, across DevHos
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
+import sys
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -35,7 +38,19 @@ def shared_loop() -> asyncio.AbstractEventLoop:
             threading.Thread(target=run, name="devhost-loop", daemon=True).start()
             ready.wait()
             _loop = loop
+            atexit.register(_close_sdk_session)
         return _loop
+
+
+def _close_sdk_session() -> None:
+    """Close the durable SDK's global aiohttp session on its own loop (no "Unclosed" noise)."""
+    http_utils = sys.modules.get("azure.durable_functions.models.utils.http_utils")
+    closer = getattr(http_utils, "_close_session", None)
+    if _loop is None or closer is None or not _loop.is_running():
+        return
+    # Best effort at interpreter exit.
+    with contextlib.suppress(Exception):
+        asyncio.run_coroutine_threadsafe(closer(), _loop).result(5)
 
 
 def run_on_loop(coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:

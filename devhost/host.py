@@ -109,7 +109,7 @@ class DevHost:
         )
         self.store.on_change(self.engine.wake)
         self.store.on_change(self.pool.wake)
-        front = HttpFront(self.index, self.management, self.binding_json)
+        front = HttpFront(self.index, self.management, self.binding_json, self.stats)
         self.port = run_on_loop(self._serve(front.application()))
         # Activities got the binding before the port was known; give them the real one.
         self.pool.client_binding_json = self.binding_json()
@@ -194,6 +194,17 @@ class DevHost:
             "functions": sorted(e.name for e in self.index.functions),
         }
 
+    def stats(self) -> dict[str, Any]:
+        """Engine counters (also served at ``GET /_devhost/stats``)."""
+        stats = self.engine.stats
+        return {
+            "episodes": stats.episodes,
+            "oracleChecks": stats.oracle_checks,
+            "sequenceMismatches": list(stats.sequence_mismatches),
+            "checkSequencing": self.check_sequencing,
+            "now": self.clock.now().isoformat(),
+        }
+
     def binding_json(self, origin: str | None = None) -> str:
         """The ``durableClient`` binding value the real host would pass, pointing here."""
         origin = origin or self.base_url
@@ -258,9 +269,7 @@ class DevHost:
         kwargs = build_kwargs(entry, trigger_args, self.binding_json(), str(self.app_dir))
         return await call_async(entry, kwargs)
 
-    def start_new(
-        self, name: str, client_input: Any = None, instance_id: str | None = None
-    ) -> str:
+    def start_new(self, name: str, client_input: Any = None, instance_id: str | None = None) -> str:
         """Start like ``client.start_new`` does (input through ``df_dumps`` + the JSON hop)."""
         from azure.functions._durable_functions import df_dumps
 

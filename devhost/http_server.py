@@ -54,8 +54,10 @@ class HttpFront:
         index: AppIndex,
         management: Management,
         binding_json: Callable[[str], str],
+        stats: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         """``binding_json(origin)`` returns the durableClient JSON for a request origin."""
+        self.stats = stats
         self.index = index
         self.management = management
         self.binding_json = binding_json
@@ -83,6 +85,8 @@ class HttpFront:
         app.router.add_post(hooks + "/instances/{instance_id}/resume", self.resume)
         app.router.add_post(hooks + "/instances/{instance_id}/restart", self.restart)
         app.router.add_post(hooks + "/instances/{instance_id}/rewind", self.rewind)
+        if self.stats is not None:
+            app.router.add_get("/_devhost/stats", self.stats_view)
         prefix = "/" + self.index.route_prefix if self.index.route_prefix else ""
         app.router.add_route("*", prefix + "/{tail:.*}", self.trigger)
         return app
@@ -242,6 +246,11 @@ class HttpFront:
         except ManagementError as exc:
             return _json(exc.status, exc.body)
         return _json(200, {"instancesDeleted": deleted})
+
+    async def stats_view(self, request: web.Request) -> web.Response:
+        """devhost-only: engine counters, including sequencing cross-check results."""
+        assert self.stats is not None
+        return _json(200, self.stats())
 
     # -- HTTP triggers ----------------------------------------------------------------------
     async def trigger(self, request: web.Request) -> web.StreamResponse:

@@ -25,7 +25,7 @@ class _TraceContext:
 
     trace_parent = ""
     trace_state = ""
-    attributes: dict[str, str] = {}  # noqa: RUF012 - read-only, shared on purpose
+    attributes: dict[str, str] = {}
 
 
 class _RetryContext:

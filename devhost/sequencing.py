@@ -279,7 +279,7 @@ class Replay:
         """Replay ``history`` (past + new events) and report the new work."""
         scheduled: dict[int, str] = {}
         for item in history:
-            kind = item.get("EventType")
+            kind = int(item.get("EventType", -1))
             if kind in SCHEDULING_TYPES:
                 scheduled[int(item["EventId"])] = SCHEDULING_TYPES[EventType(kind)]
             elif kind == EventType.EXECUTION_STARTED:

@@ -101,7 +101,9 @@ def history_events(
 
 
 def _pascal(name: str) -> str:
-    special = {"SUB_ORCHESTRATION_CREATED": "SubOrchestrationInstanceCreated",
-               "SUB_ORCHESTRATION_COMPLETED": "SubOrchestrationInstanceCompleted",
-               "SUB_ORCHESTRATION_FAILED": "SubOrchestrationInstanceFailed"}
+    special = {
+        "SUB_ORCHESTRATION_CREATED": "SubOrchestrationInstanceCreated",
+        "SUB_ORCHESTRATION_COMPLETED": "SubOrchestrationInstanceCompleted",
+        "SUB_ORCHESTRATION_FAILED": "SubOrchestrationInstanceFailed",
+    }
     return special.get(name) or "".join(part.capitalize() for part in name.split("_"))

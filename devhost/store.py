@@ -256,9 +256,7 @@ class Tx:
             "SELECT * FROM messages WHERE instance_id = ? AND visible_at <= ? ORDER BY msg_id",
             (instance_id, now),
         )
-        return [
-            Message(**{**dict(row), "event": json.loads(row["event"])}) for row in rows
-        ]
+        return [Message(**{**dict(row), "event": json.loads(row["event"])}) for row in rows]
 
     def delete_messages(self, msg_ids: list[int]) -> None:
         """Remove consumed messages."""
@@ -333,8 +331,7 @@ class Tx:
         """Remove a finished activity; False if it was cancelled meanwhile (instance ended)."""
         self.changed = True
         return (
-            self.conn.execute("DELETE FROM activities WHERE task_key = ?", (task_key,)).rowcount
-            > 0
+            self.conn.execute("DELETE FROM activities WHERE task_key = ?", (task_key,)).rowcount > 0
         )
 
     def drop_pending_activities(self, instance_id: str, execution_id: str) -> None:

@@ -99,15 +99,20 @@ def race(context: df.DurableOrchestrationContext):
     if winner == timer:
         return {"winner": "timer", "now": context.current_utc_datetime.isoformat()}
     timer.cancel()
-    return {"winner": "work", "value": winner.result, "now": context.current_utc_datetime.isoformat()}
+    return {
+        "winner": "work",
+        "value": winner.result,
+        "now": context.current_utc_datetime.isoformat(),
+    }
 
 
 @app.orchestration_trigger(context_name="context")
 def retries(context: df.DurableOrchestrationContext):
     """call_activity_with_retry: ``failures`` failures out of ``attempts`` allowed."""
     request = context.get_input()
-    options = df.RetryOptions(first_retry_interval_in_milliseconds=60_000,
-                              max_number_of_attempts=request["attempts"])
+    options = df.RetryOptions(
+        first_retry_interval_in_milliseconds=60_000, max_number_of_attempts=request["attempts"]
+    )
     try:
         result = yield context.call_activity_with_retry("flaky", options, request)
     except Exception as exc:
@@ -186,9 +191,18 @@ def recorder(context: df.DurableOrchestrationContext):
     request = context.get_input()
     done = []
     for step in range(request["steps"]):
-        done.append((yield context.call_activity(
-            "record", {"path": request["path"], "step": f"{context.instance_id}:{step}",
-                       "sleep": request.get("sleep", 0)})))
+        done.append(
+            (
+                yield context.call_activity(
+                    "record",
+                    {
+                        "path": request["path"],
+                        "step": f"{context.instance_id}:{step}",
+                        "sleep": request.get("sleep", 0),
+                    },
+                )
+            )
+        )
         yield context.create_timer(context.current_utc_datetime + timedelta(seconds=1))
     return done
 
@@ -220,8 +234,12 @@ async def http_status(req: func.HttpRequest, client: df.DurableOrchestrationClie
     status = await client.get_status(req.route_params["instance_id"], show_history=True)
     if not status:
         return func.HttpResponse(status_code=404)
-    body = {"runtimeStatus": status.runtime_status.value, "output": status.output,
-            "history": status.history, "historyEvents": getattr(status, "historyEvents", None)}
+    body = {
+        "runtimeStatus": status.runtime_status.value,
+        "output": status.output,
+        "history": status.history,
+        "historyEvents": getattr(status, "historyEvents", None),
+    }
     return func.HttpResponse(json.dumps(body), mimetype="application/json")
 
 
@@ -232,8 +250,9 @@ def whoami(req: func.HttpRequest) -> func.HttpResponse:
     if not header:
         return func.HttpResponse("anonymous", status_code=401)
     principal = json.loads(base64.b64decode(header))
-    return func.HttpResponse(json.dumps({"raw": header, "principal": principal}),
-                             mimetype="application/json")
+    return func.HttpResponse(
+        json.dumps({"raw": header, "principal": principal}), mimetype="application/json"
+    )
 
 
 @app.route(route="items/{id:int}", methods=["GET", "DELETE"])
