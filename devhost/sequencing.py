@@ -249,7 +249,8 @@ class Replay:
         if kind == 4:
             return Done()
         names = {7: "call_entity", 8: "call_http", 9: "signal_entity"}
-        raise UnsupportedAction(f"devhost does not run {names.get(kind, kind)} actions")
+        label = names.get(kind, str(kind)) if isinstance(kind, int) else str(kind)
+        raise UnsupportedAction(f"devhost does not run {label} actions")
 
     def advance(self, *, force: bool = False) -> None:
         """Build top-level actions while the current one is done (or all, when forced)."""
