@@ -424,6 +424,8 @@ class Engine:
             return
         target = parent["OrchestrationInstance"]
         task_id = parent["TaskScheduleId"]
+        if tx.instance(target["InstanceId"]) is None:
+            return  # the parent was purged; nobody is waiting
         if ok:
             completion = event(
                 EventType.SUB_ORCHESTRATION_COMPLETED,
