@@ -53,6 +53,23 @@ ROLES_BY_SCOPE: dict[str, tuple[str, ...]] = {
 NetworkModeName = Literal["none", "integration", "injection"]
 
 
+class FieldRules(ValueError):
+    """Cross-field rule violations, each with the path of the field to fix (relative to the model).
+
+    A model validator can only fail at its own location; raising this lets :func:`parse_request`
+    name the exact field (``gateway.network.subnetId``) and report every violation at once.
+    """
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{path}: {message}" for path, message in problems))
+        self.problems = problems
+
+
+def _check(problems: list[tuple[str, str]]) -> None:
+    if problems:
+        raise FieldRules(problems)
+
+
 class WorkspaceSpec(WireModel):
     name: str = Field(min_length=1, max_length=80)
     display_name: str = Field(min_length=1, max_length=300)
@@ -72,13 +89,15 @@ class NetworkSpec(WireModel):
 
     @model_validator(mode="after")
     def _subnet(self) -> NetworkSpec:
+        problems = []
         if self.mode == "none" and self.subnet_id:
-            raise ValueError("subnetId must be absent when mode is 'none'")
-        if self.subnet_id and not SUBNET_ID.match(self.subnet_id):
-            raise ValueError(
-                "subnetId must be a subnet id: /subscriptions/<sub>/resourceGroups/<rg>/providers/"
-                "Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>"
-            )
+            problems.append(("subnetId", "must be absent when mode is 'none'"))
+        elif self.subnet_id and not SUBNET_ID.match(self.subnet_id):
+            problems.append(
+                ("subnetId", "must be a subnet id: /subscriptions/<sub>/resourceGroups/<rg>/"
+                 "providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>")
+            )  # fmt: skip
+        _check(problems)
         return self
 
 
@@ -107,15 +126,21 @@ class GatewaySpec(WireModel):
 
     @model_validator(mode="after")
     def _new_or_existing(self) -> GatewaySpec:
-        if self.existing_gateway_id and self.name:
-            raise ValueError("give either name (a new gateway) or existingGatewayId, not both")
-        if not self.existing_gateway_id and not self.name:
-            raise ValueError("name is required unless existingGatewayId names a shared gateway")
-        if self.existing_gateway_id and self.network.subnet_id:
-            raise ValueError("a shared gateway keeps its own network; omit network.subnetId")
-        mode = self.network.mode
-        if not self.existing_gateway_id and mode != "none" and not self.network.subnet_id:
-            raise ValueError(f"network.subnetId is required when network.mode is '{mode}'")
+        problems = []
+        shared, mode = self.existing_gateway_id, self.network.mode
+        if shared and self.name:
+            problems.append(
+                ("existingGatewayId", "give either name (a new gateway) or existingGatewayId")
+            )
+        if not shared and not self.name:
+            problems.append(("name", "required unless existingGatewayId names a shared gateway"))
+        if shared and self.network.subnet_id:
+            problems.append(
+                ("network.subnetId", "a shared gateway keeps its own network; omit subnetId")
+            )
+        if not shared and mode != "none" and not self.network.subnet_id:
+            problems.append(("network.subnetId", f"required when network.mode is '{mode}'"))
+        _check(problems)
         return self
 
 
@@ -150,7 +175,7 @@ class AccessGrant(WireModel):
     def _role_fits_scope(self) -> AccessGrant:
         allowed = ROLES_BY_SCOPE[self.scope]
         if self.role not in allowed:
-            raise ValueError(f"role at {self.scope} scope must be one of: {', '.join(allowed)}")
+            _check([("role", f"at {self.scope} scope must be one of: {', '.join(allowed)}")])
         return self
 
 
@@ -189,16 +214,20 @@ class OnboardingRequest(WireModel):
         injection = (
             self.gateway.network.mode == "injection" and not self.gateway.existing_gateway_id
         )
+        problems = []
         if injection and self.dns is None:
-            raise ValueError("dns.resourceGroupId is required for injection mode")
+            problems.append(("dns", "required for injection mode (dns.resourceGroupId)"))
         if not injection and self.dns is not None:
-            raise ValueError("dns applies to injection mode with a new gateway only; remove it")
+            problems.append(("dns", "applies to injection mode with a new gateway only; remove it"))
         seen = set()
-        for grant in self.access:
+        for i, grant in enumerate(self.access):
             k = (grant.principal_id, grant.scope, grant.role)
             if k in seen:
-                raise ValueError(f"access lists {grant.role} at {grant.scope} scope twice")
+                problems.append(
+                    (f"access[{i}]", f"repeats {grant.role} at {grant.scope} for this principal")
+                )
             seen.add(k)
+        _check(problems)
         return self
 
     @property
@@ -250,17 +279,26 @@ def parse_request(payload: Any) -> OnboardingRequest:
     try:
         return OnboardingRequest.model_validate(payload)
     except ValidationError as exc:
-        raise RequestInvalid([_field_error(e) for e in exc.errors()]) from None
+        raise RequestInvalid([f for e in exc.errors() for f in _field_errors(e)]) from None
 
 
-def _field_error(err: Any) -> FieldError:
+def _join(base: str, rest: str) -> str:
+    if not base:
+        return rest
+    return base + rest if rest.startswith("[") else f"{base}.{rest}"
+
+
+def _field_errors(err: Any) -> list[FieldError]:
     loc = [str(p) for p in err.get("loc", ())]
     path = ".".join(p if not p.isdigit() else f"[{p}]" for p in loc).replace(".[", "[")
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, FieldRules):
+        return [FieldError(field=_join(path, sub), message=m) for sub, m in cause.problems]
     message = str(err.get("msg", "invalid"))
     message = message.removeprefix("Value error, ")
     if err.get("type") == "extra_forbidden":
         message = "unknown field"
-    return FieldError(field=path or "$", message=message)
+    return [FieldError(field=path or "$", message=message)]
 
 
 def json_schema() -> dict[str, Any]:

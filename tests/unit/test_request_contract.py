@@ -15,6 +15,7 @@ SUB = "3f2e1d0c-9b8a-4765-8432-10fedcba9876"
 SERVICE = f"/subscriptions/{SUB}/resourceGroups/rg-apim/providers/Microsoft.ApiManagement/service/apim-contoso"
 SUBNET = f"/subscriptions/{SUB}/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-apim/subnets/snet-gw-a"
 ALICE = "a11ce000-0000-4000-8000-000000000001"
+SHARED_GW = f"/subscriptions/{SUB}/resourceGroups/rg-apim/providers/Microsoft.ApiManagement/gateways/gw-shared"
 
 VALID: dict[str, Any] = {
     "ticketId": "CHG0012345",
@@ -68,15 +69,27 @@ BAD = [
     (_with("gateway.capacity", 0), "gateway.capacity"),
     (_with("gateway.capacity", "two"), "gateway.capacity"),
     (_with("gateway.network.mode", "peering"), "gateway.network.mode"),
-    (_with("gateway.network.subnetId", _DELETE), "gateway"),
-    (_with("gateway.network.subnetId", SERVICE), "gateway.network"),
+    (_with("gateway.network.subnetId", _DELETE), "gateway.network.subnetId"),
+    (_with("gateway.network.subnetId", SERVICE), "gateway.network.subnetId"),
+    (_with("gateway.network", {"mode": "none", "subnetId": SUBNET}), "gateway.network.subnetId"),
+    (_with("gateway.network", _DELETE), "gateway.network"),
+    (_with("gateway.capacity", 11), "gateway.capacity"),
+    (_with("gateway.name", _DELETE), "gateway.name"),
+    (_with("gateway.existingGatewayId", SHARED_GW), "gateway.existingGatewayId"),
     (_with("gateway.existingGatewayId", "gw-shared"), "gateway.existingGatewayId"),
-    (_with("dns", _DELETE), "$"),
+    (_with("dns", _DELETE), "dns"),
+    (_with("gateway.network", {"mode": "integration", "subnetId": SUBNET}), "dns"),
     (_with("dns.resourceGroupId", "rg-dns"), "dns.resourceGroupId"),
     (_with("access.0.principalId", "alice"), "access[0].principalId"),
     (_with("access.0.principalType", "Robot"), "access[0].principalType"),
     (_with("access.0.scope", "subscription"), "access[0].scope"),
-    (_with("access.0.role", "Owner"), "access[0]"),
+    (_with("access.0.role", "Owner"), "access[0].role"),
+    (_with("access.0.role", "API Management Service Workspace API Developer"), "access[0].role"),
+    (_with("access.0.principalType", _DELETE), "access[0].principalType"),
+    (_with("access", [VALID["access"][0], VALID["access"][0]]), "access[1]"),
+    (_with("access", "alice"), "access"),
+    (_with("notify", {"email": "x@contoso.example"}), "notify.email"),
+    (_with("workspace.name", _DELETE), "workspace.name"),
     (_with("access.0.extra", 1), "access[0].extra"),
     (_with("unexpected", True), "unexpected"),
 ]
@@ -99,6 +112,38 @@ def test_several_bad_fields_are_all_named():
     with pytest.raises(RequestInvalid) as err:
         parse_request(payload)
     assert {"team", "gateway.capacity"} <= {e.field for e in err.value.errors}
+
+
+def test_cross_field_problems_are_all_named_at_their_fields():
+    payload = _with("gateway.existingGatewayId", SHARED_GW)
+    payload["gateway"]["network"]["mode"] = "integration"
+    del payload["dns"]
+    with pytest.raises(RequestInvalid) as err:
+        parse_request(payload)
+    fields = [e.field for e in err.value.errors]
+    assert fields == ["gateway.existingGatewayId", "gateway.network.subnetId"]
+
+
+def test_cloudevents_envelope_of_another_version_is_refused():
+    envelope = {"specversion": "0.3", "id": "e1", "source": "/t", "type": "x", "data": VALID}
+    with pytest.raises(RequestInvalid) as err:
+        parse_request(envelope)
+    assert [e.field for e in err.value.errors] == ["specversion"]
+
+
+def test_cloudevents_envelope_without_data_names_it():
+    envelope = {"specversion": "1.0", "id": "e1", "source": "/t", "type": "x"}
+    with pytest.raises(RequestInvalid) as err:
+        parse_request(envelope)
+    assert [e.field for e in err.value.errors] == ["data"]
+
+
+def test_cloudevents_data_errors_are_named_inside_the_request():
+    envelope = {"specversion": "1.0", "id": "e1", "source": "/t", "type": "x",
+                "data": _with("gateway.name", "gw-")}  # fmt: skip
+    with pytest.raises(RequestInvalid) as err:
+        parse_request(envelope)
+    assert [e.field for e in err.value.errors] == ["gateway.name"]
 
 
 def test_valid_request_parses_and_derives_the_instance_id():
