@@ -1,0 +1,385 @@
+// Production deployment of APIM workspace onboarding (azd layout, subscription scope).
+// Creates the app's resource group and its resources (identity, storage, monitoring, Service Bus,
+// optional Durable Task Scheduler, Flex Consumption Function App with Entra authentication) and
+// grants the app's identity least-privilege rights in the OTHER resource groups the parameters
+// name: allowed VNets, APIM services, gateway resource groups, private DNS resource groups.
+// No role is granted at subscription scope except the provider-registration reader
+// (rbac-providers.bicep). Every permission, its scope and reason: docs/deploy.md.
+// Style: Azure-Samples azd quickstarts (resourceToken + abbreviations, RBAC modules, UPPER_SNAKE
+// outputs that azd stores in the environment).
+targetScope = 'subscription'
+
+// ---------------------------------------------------------------- environment
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; part of every generated resource name.')
+param environmentName string
+
+@minLength(1)
+@description('Region of the app resources (must offer Flex Consumption).')
+param location string
+
+@description('Name of the app resource group; empty = rg-<environmentName>.')
+param resourceGroupName string = ''
+
+@description('Extra tags for every app resource.')
+param tags object = {}
+
+// ---------------------------------------------------------------- authentication
+@description('Client (application) id of the Entra app registration that represents the API (holds the Onboarding.* app roles).')
+param entraClientId string
+
+@description('Tenant of that app registration.')
+param entraTenantId string = tenant().tenantId
+
+@description('Accepted token audiences; empty = api://<entraClientId> and the bare client id.')
+param entraAllowedAudiences array = []
+
+// ---------------------------------------------------------------- Durable backend
+@description('Durable Functions backend: Azure Storage (the app storage account) or the Durable Task Scheduler. With the scheduler, host.json must use storageProvider type azureManaged (docs/deploy.md).')
+@allowed([
+  'AzureStorage'
+  'DurableTaskScheduler'
+])
+param durableBackend string = 'AzureStorage'
+
+@description('Durable Task Scheduler SKU (only with durableBackend = DurableTaskScheduler).')
+@allowed([
+  'Consumption'
+  'Dedicated'
+])
+param durableTaskSchedulerSku string = 'Consumption'
+
+@description('IP ranges allowed to reach the scheduler data plane (only with the scheduler).')
+param durableTaskSchedulerIpAllowlist array = [
+  '0.0.0.0/0'
+]
+
+@description('Task hub name; must equal durableTask.hubName in host.json.')
+param taskHubName string = 'onboarding'
+
+// ---------------------------------------------------------------- scale
+@description('Upper bound on Function App instances.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+// ---------------------------------------------------------------- target scopes (policy)
+@description('APIM services the app may onboard into: [{ subscriptionId, resourceGroupName, serviceName }].')
+@minLength(1)
+param apimServices array
+
+@description('Resource groups where workspace gateways live: [{ subscriptionId, resourceGroupName }]. Empty = the resource group of each APIM service (where the app creates gateways).')
+param gatewayResourceGroups array = []
+
+@description('VNets and the subnets of each that the app may delegate: [{ subscriptionId, resourceGroupName, vnetName, subnetNames: [..] }].')
+param allowedVnets array = []
+
+@description('Resource groups that hold private DNS zones for injection-mode gateways: [{ subscriptionId, resourceGroupName }].')
+param dnsResourceGroups array = []
+
+@description('Roles the app may grant at APIM service scope (names as in arm-behaviour.md §3.9).')
+@allowed([
+  'API Management Service Workspace API Developer'
+  'API Management Service Workspace API Product Manager'
+])
+param allowedRolesService array = [
+  'API Management Service Workspace API Developer'
+  'API Management Service Workspace API Product Manager'
+]
+
+@description('Roles the app may grant at workspace scope.')
+@allowed([
+  'API Management Workspace Reader'
+  'API Management Workspace Contributor'
+  'API Management Workspace API Developer'
+  'API Management Workspace API Product Manager'
+])
+param allowedRolesWorkspace array = [
+  'API Management Workspace Reader'
+  'API Management Workspace Contributor'
+  'API Management Workspace API Developer'
+  'API Management Workspace API Product Manager'
+]
+
+@description('Roles the app may grant at gateway scope. Reader only by default: Owner/Contributor would be assignable on the whole gateway resource group (see docs/deploy.md).')
+@allowed([
+  'Owner'
+  'Contributor'
+  'Reader'
+])
+param allowedRolesGateway array = [
+  'Reader'
+]
+
+@description('Most gateway units one request may ask for.')
+@minValue(1)
+@maxValue(10)
+param maxGatewayUnits int = 2
+
+@description('Runs wait for an operator approval before changing anything.')
+param requireApproval bool = true
+
+@description('Let the app register Microsoft.Web in the VNet subscriptions (subscription-scope action). Default: register it once by hand.')
+param allowWebProviderRegistration bool = false
+
+// ---------------------------------------------------------------- names
+var abbrs = loadJsonContent('abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var allTags = union(tags, {
+  'azd-env-name': environmentName
+  workload: 'apim-workspace-onboarding'
+})
+var rgName = empty(resourceGroupName) ? '${abbrs.resourcesResourceGroups}${environmentName}' : resourceGroupName
+var functionAppName = '${abbrs.webSitesFunctions}${resourceToken}'
+var deploymentContainerName = 'app-package-${resourceToken}'
+var useScheduler = durableBackend == 'DurableTaskScheduler'
+var requestQueueName = 'onboarding-requests'
+var eventsTopicName = 'onboarding-events'
+
+// The nine built-in roles the app can grant (../shared/reference/arm-behaviour.md §3.9).
+var roleIdsByName = {
+  'API Management Service Workspace API Developer': '9565a273-41b9-4368-97d2-aeb0c976a9b3'
+  'API Management Service Workspace API Product Manager': 'd59a3e9c-6d52-4a5a-aeed-6bf3cf0e31da'
+  'API Management Workspace Reader': 'ef1c2c96-4a77-49e8-b9a4-6179fe1d2fd2'
+  'API Management Workspace Contributor': '0c34c906-8d99-4cb7-8bb7-33f5b0a1a799'
+  'API Management Workspace API Developer': '56328988-075d-4c6a-8766-d93edd6725b6'
+  'API Management Workspace API Product Manager': '73c2c328-d004-4c5e-938c-35c6f5679a1f'
+  Owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635'
+  Contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c'
+  Reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7'
+}
+var serviceRoleIds = [for r in allowedRolesService: roleIdsByName[r]]
+var workspaceRoleIds = [for r in allowedRolesWorkspace: roleIdsByName[r]]
+var gatewayRoleIds = [for r in allowedRolesGateway: roleIdsByName[r]]
+// Workspaces are children of the service, so one service-scope grant covers both scopes.
+var apimAssignableRoleIds = concat(serviceRoleIds, workspaceRoleIds)
+
+// Target scopes as "<subscriptionId>/<resourceGroupName>" keys; union() drops duplicates so two
+// services in one resource group get one gateway grant.
+var apimGroupKeys = [for s in apimServices: '${s.subscriptionId}/${s.resourceGroupName}']
+var explicitGatewayKeys = [for g in gatewayResourceGroups: '${g.subscriptionId}/${g.resourceGroupName}']
+var gatewayGroupKeys = union(empty(gatewayResourceGroups) ? apimGroupKeys : explicitGatewayKeys, [])
+var dnsGroupKeysAll = [for g in dnsResourceGroups: '${g.subscriptionId}/${g.resourceGroupName}']
+var dnsGroupKeys = union(dnsGroupKeysAll, [])
+var vnetSubscriptionsAll = [for v in allowedVnets: v.subscriptionId]
+var vnetSubscriptions = union(vnetSubscriptionsAll, [])
+
+var apimServiceIds = [for s in apimServices: '/subscriptions/${s.subscriptionId}/resourceGroups/${s.resourceGroupName}/providers/Microsoft.ApiManagement/service/${s.serviceName}']
+var dnsGroupIds = [for k in dnsGroupKeys: '/subscriptions/${split(k, '/')[0]}/resourceGroups/${split(k, '/')[1]}']
+
+// ---------------------------------------------------------------- app resources
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: rgName
+  location: location
+  tags: allTags
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: '${abbrs.managedIdentityUserAssignedIdentities}${resourceToken}'
+    location: location
+    tags: allTags
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: '${abbrs.storageStorageAccounts}${resourceToken}'
+    location: location
+    tags: allTags
+    deploymentContainerName: deploymentContainerName
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    applicationInsightsName: '${abbrs.insightsComponents}${resourceToken}'
+    location: location
+    tags: allTags
+  }
+}
+
+module serviceBus 'modules/servicebus.bicep' = {
+  name: 'servicebus'
+  scope: rg
+  params: {
+    name: '${abbrs.serviceBusNamespaces}${resourceToken}'
+    location: location
+    tags: allTags
+    requestQueueName: requestQueueName
+    eventsTopicName: eventsTopicName
+    maxDeliveryCount: 5
+  }
+}
+
+module scheduler 'modules/durable-task-scheduler.bicep' = if (useScheduler) {
+  name: 'durable-task-scheduler'
+  scope: rg
+  params: {
+    name: '${abbrs.durableTaskSchedulers}${resourceToken}'
+    location: location
+    tags: allTags
+    taskHubName: taskHubName
+    skuName: durableTaskSchedulerSku
+    ipAllowlist: durableTaskSchedulerIpAllowlist
+  }
+}
+
+// ---------------------------------------------------------------- data-plane roles (app RG)
+module rbacApp 'modules/rbac-app.bicep' = {
+  name: 'rbac-app'
+  scope: rg
+  params: {
+    principalId: identity.outputs.principalId
+    storageAccountName: storage.outputs.name
+    serviceBusNamespaceName: serviceBus.outputs.name
+    requestQueueName: serviceBus.outputs.queueName
+    eventsTopicName: serviceBus.outputs.topicName
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    durableTaskSchedulerName: useScheduler ? scheduler.outputs.schedulerName : ''
+    durableTaskHubName: useScheduler ? scheduler.outputs.taskHubName : ''
+  }
+}
+
+// ---------------------------------------------------------------- control-plane roles (targets)
+module rbacNetwork 'modules/rbac-network.bicep' = [
+  for (v, i) in allowedVnets: {
+    name: 'onb-net-${i}-${uniqueString(v.subscriptionId, v.resourceGroupName, v.vnetName)}'
+    scope: resourceGroup(v.subscriptionId, v.resourceGroupName)
+    params: {
+      principalId: identity.outputs.principalId
+      vnetName: v.vnetName
+      subnetNames: v.subnetNames
+    }
+  }
+]
+
+module rbacProviders 'modules/rbac-providers.bicep' = [
+  for sub in vnetSubscriptions: {
+    name: 'onb-prov-${uniqueString(sub, environmentName)}'
+    scope: subscription(sub)
+    params: {
+      principalId: identity.outputs.principalId
+      allowWebProviderRegistration: allowWebProviderRegistration
+    }
+  }
+]
+
+module rbacApim 'modules/rbac-apim.bicep' = [
+  for (s, i) in apimServices: {
+    name: 'onb-apim-${i}-${uniqueString(s.subscriptionId, s.resourceGroupName, s.serviceName)}'
+    scope: resourceGroup(s.subscriptionId, s.resourceGroupName)
+    params: {
+      principalId: identity.outputs.principalId
+      apimServiceName: s.serviceName
+      assignableRoleIds: apimAssignableRoleIds
+    }
+  }
+]
+
+module rbacGateways 'modules/rbac-gateways.bicep' = [
+  for (key, i) in gatewayGroupKeys: {
+    name: 'onb-gw-${i}-${uniqueString(key)}'
+    scope: resourceGroup(split(key, '/')[0], split(key, '/')[1])
+    params: {
+      principalId: identity.outputs.principalId
+      assignableRoleIds: gatewayRoleIds
+    }
+  }
+]
+
+module rbacDns 'modules/rbac-dns.bicep' = [
+  for (key, i) in dnsGroupKeys: {
+    name: 'onb-dns-${i}-${uniqueString(key)}'
+    scope: resourceGroup(split(key, '/')[0], split(key, '/')[1])
+    params: {
+      principalId: identity.outputs.principalId
+    }
+  }
+]
+
+// ---------------------------------------------------------------- the app
+var subnetIdLists = [for (v, i) in allowedVnets: rbacNetwork[i].outputs.subnetIds]
+
+// Policy settings are JSON arrays (see docs/deploy.md "Policy settings"); the roles are names,
+// exactly the strings a request carries.
+var policySettings = {
+  POLICY_ALLOWED_APIM_SERVICES: string(apimServiceIds)
+  POLICY_ALLOWED_SUBNETS: string(flatten(subnetIdLists))
+  POLICY_ALLOWED_DNS_RESOURCE_GROUPS: string(dnsGroupIds)
+  POLICY_ALLOWED_ROLES_SERVICE: string(allowedRolesService)
+  POLICY_ALLOWED_ROLES_WORKSPACE: string(allowedRolesWorkspace)
+  POLICY_ALLOWED_ROLES_GATEWAY: string(allowedRolesGateway)
+  POLICY_MAX_GATEWAY_UNITS: string(maxGatewayUnits)
+  POLICY_REQUIRE_APPROVAL: requireApproval ? 'true' : 'false'
+}
+
+// Identity-based Service Bus connection: the trigger's connection="ServiceBusConnection" resolves
+// these three settings; no connection string exists.
+var serviceBusSettings = {
+  ServiceBusConnection__fullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
+  ServiceBusConnection__credential: 'managedidentity'
+  ServiceBusConnection__clientId: identity.outputs.clientId
+  EVENTS_TOPIC: eventsTopicName
+}
+
+// The scheduler "connection string" holds the endpoint and the identity's client id only.
+var durableSettings = useScheduler ? {
+  DURABLE_BACKEND: durableBackend
+  TASKHUB_NAME: taskHubName
+  DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'Endpoint=${scheduler.outputs.endpoint};Authentication=ManagedIdentity;ClientID=${identity.outputs.clientId}'
+} : {
+  DURABLE_BACKEND: durableBackend
+  TASKHUB_NAME: taskHubName
+}
+
+module functionApp 'modules/function-app.bicep' = {
+  name: 'function-app'
+  scope: rg
+  params: {
+    name: functionAppName
+    planName: '${abbrs.webServerFarms}${resourceToken}'
+    location: location
+    tags: allTags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    storageBlobEndpoint: storage.outputs.blobEndpoint
+    deploymentContainerName: deploymentContainerName
+    applicationInsightsConnectionString: monitoring.outputs.connectionString
+    appSettings: union(serviceBusSettings, durableSettings, policySettings)
+    maximumInstanceCount: maximumInstanceCount
+    authClientId: entraClientId
+    authTenantId: entraTenantId
+    allowedAudiences: entraAllowedAudiences
+  }
+  dependsOn: [
+    rbacApp
+  ]
+}
+
+// ---------------------------------------------------------------- outputs (azd env values)
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = entraTenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output AZURE_FUNCTION_APP_URI string = functionApp.outputs.uri
+output AZURE_CLIENT_ID string = identity.outputs.clientId
+output AZURE_PRINCIPAL_ID string = identity.outputs.principalId
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output SERVICEBUS_NAMESPACE string = serviceBus.outputs.name
+output SERVICEBUS_FULLY_QUALIFIED_NAMESPACE string = serviceBus.outputs.fullyQualifiedNamespace
+output SERVICEBUS_QUEUE_NAME string = serviceBus.outputs.queueName
+output SERVICEBUS_TOPIC_NAME string = serviceBus.outputs.topicName
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
+output DURABLE_BACKEND string = durableBackend
+output DURABLE_TASK_SCHEDULER_ENDPOINT string = useScheduler ? scheduler.outputs.endpoint : ''
+output ENTRA_API_CLIENT_ID string = entraClientId

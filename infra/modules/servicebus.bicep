@@ -1,0 +1,101 @@
+// Service Bus namespace of the onboarding app: queue `onboarding-requests` (ticketing systems
+// post onboarding requests; the Function App's Service Bus trigger reads it) and topic
+// `onboarding-events` (status notifications; one subscription per consumer).
+// Local (SAS) authentication is disabled: senders and receivers authenticate with Entra ID
+// (the app's identity gets Data Receiver on the queue and Data Sender on the topic in
+// rbac-app.bicep; ticketing systems get Data Sender on the queue, see docs/deploy.md).
+// Shapes: https://learn.microsoft.com/azure/templates/microsoft.servicebus/namespaces
+//         https://learn.microsoft.com/azure/templates/microsoft.servicebus/namespaces/queues
+
+@description('Namespace name (6-50 characters).')
+@minLength(6)
+@maxLength(50)
+param name string
+
+@description('Azure region.')
+param location string
+
+@description('Tags for the namespace.')
+param tags object = {}
+
+@description('Queue the ticketing systems send onboarding requests to.')
+param requestQueueName string = 'onboarding-requests'
+
+@description('Topic the app publishes status events to.')
+param eventsTopicName string = 'onboarding-events'
+
+@description('Subscriptions on the events topic (one per consumer).')
+param eventSubscriptionNames array = [
+  'ticketing'
+  'operators'
+]
+
+@description('Deliveries of one message before Service Bus dead-letters it.')
+@minValue(1)
+@maxValue(100)
+param maxDeliveryCount int = 5
+
+resource namespace 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' = {
+  name: name
+  location: location
+  tags: tags
+  sku: {
+    name: 'Standard'
+    tier: 'Standard'
+  }
+  properties: {
+    disableLocalAuth: true
+    minimumTlsVersion: '1.2'
+    // Standard has no private endpoints; access is Entra-only (disableLocalAuth). Premium +
+    // private endpoint is the hardening step named in docs/deploy.md.
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+// One run per ticket however often a message arrives: duplicate detection drops re-sends
+// with the same MessageId inside 10 minutes, and the app dedups on the instance id as well.
+resource requestQueue 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' = {
+  parent: namespace
+  name: requestQueueName
+  properties: {
+    requiresDuplicateDetection: true
+    duplicateDetectionHistoryTimeWindow: 'PT10M'
+    maxDeliveryCount: maxDeliveryCount
+    deadLetteringOnMessageExpiration: true
+    lockDuration: 'PT1M'
+    defaultMessageTimeToLive: 'P14D'
+    requiresSession: false
+    enablePartitioning: false
+  }
+}
+
+// The app derives each event's MessageId from run + milestone, so a retried publish is dropped
+// by the topic's duplicate detection (activities/notifications.py).
+resource eventsTopic 'Microsoft.ServiceBus/namespaces/topics@2022-10-01-preview' = {
+  parent: namespace
+  name: eventsTopicName
+  properties: {
+    requiresDuplicateDetection: true
+    duplicateDetectionHistoryTimeWindow: 'PT10M'
+    defaultMessageTimeToLive: 'P14D'
+    enablePartitioning: false
+  }
+}
+
+resource eventSubscriptions 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2022-10-01-preview' = [
+  for sub in eventSubscriptionNames: {
+    parent: eventsTopic
+    name: sub
+    properties: {
+      maxDeliveryCount: 10
+      deadLetteringOnMessageExpiration: true
+      lockDuration: 'PT1M'
+      defaultMessageTimeToLive: 'P14D'
+    }
+  }
+]
+
+output name string = namespace.name
+output fullyQualifiedNamespace string = '${namespace.name}.servicebus.windows.net'
+output queueName string = requestQueue.name
+output topicName string = eventsTopic.name

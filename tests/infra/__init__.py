@@ -1,0 +1,1 @@
+"""Tests of the production infrastructure (infra/): parse, checkov, least privilege."""
