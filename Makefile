@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# checkov pins an older pycep-parser, so it lives in its own venv (used by tests/infra).
+IAC_VENV := .venv-iac
+IAC_STAMP := $(IAC_VENV)/.installed
 
 .PHONY: demo test lint format typecheck bench clean venv schema
 
@@ -14,10 +17,15 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $(STAMP)
 
+$(IAC_STAMP):
+	@test -x $(IAC_VENV)/bin/python || $(PYTHON) -m venv $(IAC_VENV)
+	$(IAC_VENV)/bin/python -m pip install --quiet --disable-pip-version-check checkov==3.3.30
+	@touch $(IAC_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/python -m cli.simulator_demo
 
-test: $(STAMP) lint typecheck
+test: $(STAMP) $(IAC_STAMP) lint typecheck
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(STAMP)
@@ -37,4 +45,4 @@ schema: $(STAMP)
 	open('docs/request.schema.json', 'w').write(json.dumps(json_schema(), indent=2, sort_keys=True) + '\n')"
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .state
+	rm -rf $(VENV) $(IAC_VENV) .pytest_cache .mypy_cache .ruff_cache .state
