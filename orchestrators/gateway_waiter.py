@@ -1,9 +1,11 @@
 """Sub-orchestration that waits out a gateway build on durable timers.
 
-Polls ``get_gateway_state`` on the schedule of shared/retry.py until the build ends or the
-deadline passes (then reports ``stalled`` and lets the saga ask an operator). Every
-``POLLS_PER_EXECUTION`` polls it continues as new, so its history stays bounded however long
-the build takes.
+Polls ``get_gateway_state`` on the schedule of shared/retry.py (counted from the build's
+start, so a restart after "keep waiting" does not go back to dense polling) until the build
+ends or the deadline passes (then it reports ``stalled`` and the saga asks an operator). A poll
+that fails transiently is retried on timers; one that cannot succeed ends the wait with the
+error. Every ``POLLS_PER_EXECUTION`` polls it continues as new, so its history stays bounded
+however long the build takes.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from typing import Any
 
 import azure.durable_functions as df
 
+from orchestrators.step_runner import POLICIES, run_with_retry
 from shared import names
+from shared.apim_models import GatewayState, GatewayStateInput
 from shared.retry import next_poll_interval
 from shared.saga_models import WaiterInput, WaiterResult
+from shared.saga_plan import passed
 
 bp = df.Blueprint()
 
@@ -24,35 +29,40 @@ TERMINAL = {"succeeded", "failed", "canceled"}
 POLLS_PER_EXECUTION = 20
 
 
-def _parse(when: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(when)
-
-
 def wait_for_gateway(context: Any) -> Generator[Any, Any, dict[str, Any] | None]:
     inp = WaiterInput.model_validate(context.get_input())
-    started, deadline = _parse(inp.started_at), _parse(inp.deadline_at)
+    started = dt.datetime.fromisoformat(inp.started_at)
+    deadline = dt.datetime.fromisoformat(inp.deadline_at)
+    payload = GatewayStateInput(gateway_id=inp.gateway_id).model_dump(by_alias=True)
     polls = inp.polls
     for _ in range(POLLS_PER_EXECUTION):
-        state = yield context.call_activity(names.GET_GATEWAY_STATE, {"gatewayId": inp.gateway_id})
+        read = yield from run_with_retry(
+            context, names.GET_GATEWAY_STATE, payload, POLICIES["default"]
+        )
         polls += 1
-        now = context.current_utc_datetime
-        provisioning = str(state.get("provisioningState", ""))
-        if provisioning.lower() in TERMINAL:
+        if not read.ok:
+            error = read.error or {}
             return WaiterResult(
-                state=provisioning,
-                hostname=state.get("hostname"),
-                private_ip=state.get("privateIp"),
-                polls=polls,
+                state="Unknown", polls=polls,
+                error=f"{error.get('code', 'Error')}: {error.get('message', '')}",
+            ).model_dump(by_alias=True)  # fmt: skip
+        state = GatewayState.model_validate(read.result)
+        if state.provisioning_state.lower() in TERMINAL:
+            return WaiterResult(
+                state=state.provisioning_state, hostname=state.hostname,
+                private_ip=state.private_ip, polls=polls,
+            ).model_dump(by_alias=True)  # fmt: skip
+        now = context.current_utc_datetime
+        if passed(now, deadline):
+            return WaiterResult(
+                state=state.provisioning_state, polls=polls, stalled=True
             ).model_dump(by_alias=True)
-        if now >= deadline:
-            return WaiterResult(state=provisioning, polls=polls, stalled=True).model_dump(
-                by_alias=True
-            )
         wait = next_poll_interval((now - started).total_seconds())
         next_at = min(now + dt.timedelta(seconds=wait), deadline)
         context.set_custom_status(
             {"step": "wait", "waitingFor": "gateway build", "until": deadline.isoformat(),
-             "gatewayState": provisioning, "nextPollAt": next_at.isoformat(), "polls": polls}
+             "gatewayState": state.provisioning_state, "nextPollAt": next_at.isoformat(),
+             "polls": polls}
         )  # fmt: skip
         yield context.create_timer(next_at)
     context.continue_as_new(inp.model_copy(update={"polls": polls}).model_dump(by_alias=True))

@@ -58,3 +58,7 @@ class LinkRecord(WireModel):
     link_id: str
     created: bool
     hostname: str | None = None
+
+
+class GatewayStateInput(WireModel):
+    gateway_id: str

@@ -18,3 +18,10 @@ class PrivateDnsRecord(WireModel):
     zone_created: bool
     link_created: bool
     record_created: bool
+
+
+class UndoPrivateDnsInput(WireModel):
+    """What undo_private_dns needs: what ensure_private_dns created, and the linked VNet."""
+
+    record: PrivateDnsRecord
+    vnet_id: str

@@ -50,12 +50,28 @@ def next_delay(
     return round(delay, 3)
 
 
-# Gateway build polling: sparse while young, never later than 10% of the elapsed time and
-# never more than 10 minutes after the build ends.
-POLL_MIN_S = 120.0
+# Gateway build polling (the waiter, DESIGN.md §2 step 5). Completion is noticed at most
+# POLL_MAX_S late, and within POLL_FRACTION of the elapsed build time once the build is older
+# than POLL_FLOOR_S / POLL_FRACTION (50 min): a workspace gateway takes an hour or more, so
+# early polls stay sparse (every 5 min) and the budget goes where builds actually finish.
+# Over a 3-hour build that is 27 polls (the SDK's own poller would make 360).
+POLL_FLOOR_S = 300.0
 POLL_MAX_S = 600.0
 POLL_FRACTION = 0.1
 
 
 def next_poll_interval(elapsed_s: float) -> float:
-    return max(POLL_MIN_S, min(POLL_MAX_S, POLL_FRACTION * elapsed_s))
+    """Seconds from a poll at ``elapsed_s`` (since the build started) to the next poll."""
+    return max(POLL_FLOOR_S, min(POLL_MAX_S, POLL_FRACTION * elapsed_s))
+
+
+def poll_offsets(duration_s: float) -> list[float]:
+    """The elapsed times at which the waiter polls a build that takes ``duration_s``.
+
+    The first poll is at 0 (an adopted build may already be done); the last one is the first
+    at or after ``duration_s``, i.e. the poll that notices completion.
+    """
+    offsets = [0.0]
+    while offsets[-1] < duration_s:
+        offsets.append(offsets[-1] + next_poll_interval(offsets[-1]))
+    return offsets

@@ -9,7 +9,7 @@ from pydantic import Field
 from shared.wire_model import WireModel
 
 StepStatus = Literal[
-    "pending", "running", "succeeded", "failed", "skipped", "undone", "undo-failed"
+    "pending", "running", "stalled", "succeeded", "failed", "skipped", "undone", "undo-failed"
 ]
 Outcome = Literal["Succeeded", "Failed", "Compensated", "CompensationFailed"]
 
@@ -61,7 +61,7 @@ class RunStepResult(WireModel):
 
 class WaiterInput(WireModel):
     gateway_id: str
-    started_at: str
+    started_at: str  # when the build started (the poll schedule counts from here)
     deadline_at: str
     polls: int = 0
 
@@ -72,6 +72,33 @@ class WaiterResult(WireModel):
     private_ip: str | None = None
     polls: int = 0
     stalled: bool = False
+    error: str | None = None  # why the state could not be read (e.g. the gateway is gone)
+
+
+EventKind = Literal[
+    "accepted", "stepDone", "waitingOnOperator", "succeeded", "failed", "compensated",
+    "compensationFailed",
+]  # fmt: skip
+
+
+class StatusEvent(WireModel):
+    """A milestone notification (publish_event); correlation is the ticket id."""
+
+    kind: EventKind
+    ticket_id: str
+    instance_id: str
+    at: str
+    step: str | None = None
+    waiting_for: str | None = None
+    event: str | None = None  # the external event name an operator should raise
+    until: str | None = None
+    created: list[str] | None = None
+    hostname: str | None = None
+    error: str | None = None
+    leftovers: list[str] | None = None
+
+    def payload(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True, exclude_none=True)
 
 
 class SagaResult(WireModel):

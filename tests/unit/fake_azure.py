@@ -66,7 +66,8 @@ def fake_world(vip: str | None = "10.20.1.4", build_state: str = "Succeeded") ->
 
     w.activities = {
         names.PREFLIGHT: lambda p, _: {"passed": True, "findings": [],
-                                       "facts": {"serviceRegion": "West Europe"}},
+                                       "facts": {"mode": p["mode"], "serviceExists": True,
+                                                 "serviceRegion": "West Europe"}},
         names.CREATE_WORKSPACE: lambda p, _: {"workspaceId": f"{p['serviceId']}/workspaces/{p['name']}",
                                               "created": True},
         names.ENSURE_NSG: lambda p, _: {"nsgId": f"{RG}/rg-network/providers/Microsoft.Network/networkSecurityGroups/{p['nsgName']}",

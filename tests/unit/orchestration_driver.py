@@ -157,7 +157,7 @@ class Driver:
         elif task.kind == "sub":
             task.result = self.run(task.name, task.payload, task.instance_id or "child")
         elif task.kind == "all":
-            w.groups.append([c.name or c.kind for c in task.children])
+            w.groups.append([_label(c) for c in task.children])
             return [self._resolve(c) for c in task.children]
         elif task.kind == "any":
             return self._race(task.children)
@@ -190,6 +190,13 @@ class Driver:
         else:
             self._resolve(winner)
         return winner
+
+
+def _label(task: Task) -> str:
+    """A parallel child by what it runs: run_step children by their activity."""
+    if isinstance(task.payload, dict) and "activity" in task.payload:
+        return str(task.payload["activity"])
+    return task.name or task.kind
 
 
 def step_error(kind: str, code: str, retry_after: float | None = None) -> StepError:

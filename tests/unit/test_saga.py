@@ -21,6 +21,10 @@ UNDO_OF = {
     names.ENSURE_PRIVATE_DNS: names.UNDO_PRIVATE_DNS,
 }
 UNDOS = set(UNDO_OF.values())
+CW, NSG, SUBNET, ROLE, LINK = (names.CREATE_WORKSPACE, names.ENSURE_NSG, names.CONFIGURE_SUBNET,
+                               names.ASSIGN_ROLE, names.LINK_WORKSPACE)  # fmt: skip
+FIRST_UNDOS = [names.REMOVE_ROLE, names.REMOVE_ROLE, names.RESTORE_SUBNET, names.UNDO_NSG,
+               names.DELETE_WORKSPACE]  # fmt: skip
 
 
 def _forward(world) -> list[str]:
@@ -43,7 +47,7 @@ def test_injection_runs_every_step_and_waits_the_build_on_timers():
     assert result["outcome"] == "Succeeded"
     assert _forward(world) == [
         names.PREFLIGHT, names.CREATE_WORKSPACE, names.ENSURE_NSG, names.CONFIGURE_SUBNET,
-        names.BEGIN_GATEWAY, names.LINK_WORKSPACE, names.ASSIGN_ROLE, names.ASSIGN_ROLE,
+        names.ASSIGN_ROLE, names.ASSIGN_ROLE, names.BEGIN_GATEWAY, names.LINK_WORKSPACE,
         names.ASSIGN_ROLE, names.ENSURE_PRIVATE_DNS,
     ]  # fmt: skip
     dns = next(c for c in world.calls if c.name == names.ENSURE_PRIVATE_DNS)
@@ -53,10 +57,29 @@ def test_injection_runs_every_step_and_waits_the_build_on_timers():
     assert _events(world)[0] == "accepted" and _events(world)[-1] == "succeeded"
 
 
-def test_network_and_workspace_run_side_by_side_and_roles_beside_the_link():
+@pytest.mark.parametrize(
+    ("mode", "shared", "groups"),
+    [
+        ("injection", False, [[CW, NSG], [SUBNET, ROLE, ROLE], [LINK, ROLE]]),
+        ("integration", False, [[CW, NSG], [SUBNET, ROLE, ROLE], [LINK, ROLE]]),
+        ("none", False, [[CW], [ROLE, ROLE], [LINK, ROLE]]),
+        ("integration", True, [[CW], [ROLE, ROLE], [LINK, ROLE]]),
+    ],
+)
+def test_parallel_groups_follow_the_plan(mode, shared, groups):
     world = fake_world()
-    run(world, request("injection"))
-    assert [len(g) for g in world.groups] == [2, 4]
+    run(world, request(mode, shared=shared))
+    assert world.groups == groups
+
+
+def test_workspace_roles_are_assigned_before_the_gateway_exists():
+    world = fake_world()
+    run(world, request("integration"))
+    scopes = [c.payload["scope"] for c in world.calls if c.name == names.ASSIGN_ROLE]
+    gateway_at = world.called().index(names.BEGIN_GATEWAY)
+    early = [c for c in world.calls[:gateway_at] if c.name == names.ASSIGN_ROLE]
+    assert len(early) == 2 and all("/gateways/" not in c.payload["scope"] for c in early)
+    assert "/gateways/" in scopes[-1]
 
 
 def test_integration_delegates_to_server_farms_and_skips_dns():
@@ -95,13 +118,12 @@ def test_shared_gateway_is_joined_not_created_and_not_awaited():
         (names.PREFLIGHT, []),
         (names.CREATE_WORKSPACE, [names.UNDO_NSG]),
         (names.ENSURE_NSG, [names.DELETE_WORKSPACE]),
-        (names.CONFIGURE_SUBNET, [names.UNDO_NSG, names.DELETE_WORKSPACE]),
-        (names.BEGIN_GATEWAY, [names.RESTORE_SUBNET, names.UNDO_NSG, names.DELETE_WORKSPACE]),
-        (names.LINK_WORKSPACE, [names.REMOVE_ROLE] * 3 + [names.DELETE_GATEWAY, names.RESTORE_SUBNET,
-                                names.UNDO_NSG, names.DELETE_WORKSPACE]),
-        (names.ENSURE_PRIVATE_DNS, [names.REMOVE_ROLE] * 3 + [names.UNLINK_WORKSPACE,
-                                    names.DELETE_GATEWAY, names.RESTORE_SUBNET, names.UNDO_NSG,
-                                    names.DELETE_WORKSPACE]),
+        (names.CONFIGURE_SUBNET, [names.REMOVE_ROLE, names.REMOVE_ROLE, names.UNDO_NSG,
+                                  names.DELETE_WORKSPACE]),
+        (names.BEGIN_GATEWAY, FIRST_UNDOS),
+        (names.LINK_WORKSPACE, [names.REMOVE_ROLE, names.DELETE_GATEWAY, *FIRST_UNDOS]),
+        (names.ENSURE_PRIVATE_DNS, [names.REMOVE_ROLE, names.UNLINK_WORKSPACE,
+                                    names.DELETE_GATEWAY, *FIRST_UNDOS]),
     ],
 )  # fmt: skip
 def test_permanent_failure_undoes_exactly_the_completed_steps_in_reverse(failing, undone):
@@ -114,14 +136,15 @@ def test_permanent_failure_undoes_exactly_the_completed_steps_in_reverse(failing
     assert _events(world)[-1] == "compensated"
 
 
-def test_role_failure_undoes_the_link_and_the_other_roles():
+def test_role_failure_undoes_the_other_role_and_everything_before_it():
     world = fake_world()
     world.fail(names.ASSIGN_ROLE, step_error("permanent", "AuthorizationFailed"))
     result = run(world, request("integration"))
     assert result["outcome"] == "Compensated"
-    assert _undone(world)[:3] == [names.REMOVE_ROLE, names.REMOVE_ROLE, names.UNLINK_WORKSPACE]
-    access = next(s for s in result["steps"] if s["name"] == "access")
-    assert access["status"] in ("failed", "undone")
+    assert _undone(world) == [names.REMOVE_ROLE, names.RESTORE_SUBNET, names.UNDO_NSG,
+                              names.DELETE_WORKSPACE]  # fmt: skip
+    assert names.BEGIN_GATEWAY not in world.called()
+    assert "AuthorizationFailed" in result["error"]
 
 
 def test_transient_faults_are_retried_on_growing_timers():
@@ -233,3 +256,80 @@ def test_custom_status_always_names_the_step():
     assert all("step" in s for s in world.statuses)
     waits = [s for s in world.statuses if s["step"] == "wait" and s.get("waitingFor")]
     assert waits and all(s["until"] for s in waits)
+
+
+def test_every_completed_step_is_notified():
+    world = fake_world()
+    run(world, request("injection"))
+    done = [c.payload["step"] for c in world.calls
+            if c.name == names.PUBLISH_EVENT and c.payload["kind"] == "stepDone"]  # fmt: skip
+    assert done == ["preflight", "workspace", "network", "gateway", "access", "wait", "dns"]
+
+
+def test_a_refusal_sent_as_json_text_is_not_taken_for_approval():
+    world = fake_world()
+    world.raise_event(names.EVENT_APPROVAL, dt.timedelta(hours=1), '{"approved": false}')
+    result = run(world, request("integration"), requireApproval=True)
+    assert result["outcome"] == "Compensated"
+    assert names.BEGIN_GATEWAY not in world.called()
+    assert "not approved" in result["error"]
+
+
+def test_an_invalid_private_ip_is_refused_and_the_wait_goes_on():
+    world = fake_world(vip=None)
+    world.raise_event(names.EVENT_PRIVATE_IP, dt.timedelta(hours=4), {"ip": "8.8.8.8"})
+    world.raise_event(names.EVENT_PRIVATE_IP, dt.timedelta(hours=5), '{"ip": "10.20.1.9"}')
+    result = run(world, request("injection"))
+    assert result["outcome"] == "Succeeded"
+    dns = next(c for c in world.calls if c.name == names.ENSURE_PRIVATE_DNS)
+    assert dns.payload["privateIp"] == "10.20.1.9"
+    assert any("not a private" in (s.get("waitingFor") or "") for s in world.statuses)
+
+
+def test_a_transient_poll_failure_is_retried_and_the_wait_goes_on():
+    world = fake_world()
+    world.fail(
+        names.GET_GATEWAY_STATE, step_error("throttled", "SubscriptionRequestsThrottled", 60)
+    )
+    result = run(world, request("integration"))
+    assert result["outcome"] == "Succeeded"
+
+
+def test_a_gateway_that_vanishes_during_the_build_fails_the_wait():
+    world = fake_world()
+    world.fail(names.GET_GATEWAY_STATE, step_error("permanent", "ResourceNotFound"))
+    result = run(world, request("integration"))
+    assert result["outcome"] == "Compensated"
+    wait = next(s for s in result["steps"] if s["name"] == "wait")
+    assert "ResourceNotFound" in wait["error"]
+
+
+def test_a_long_build_is_polled_across_several_waiter_executions():
+    world = fake_world()
+    world.activities[names.BEGIN_GATEWAY] = lambda p, _: {
+        "gatewayId": p["gatewayId"],
+        "created": True,
+    }
+    world.raise_event(names.EVENT_STALLED_DECISION, dt.timedelta(hours=7), {"action": "abort"})
+    result = run(world, request("integration"))
+    wait = next(s for s in result["steps"] if s["name"] == "wait")
+    assert wait["attempts"] > 20  # more polls than one execution holds (continue_as_new)
+    assert result["outcome"] == "Compensated"
+
+
+def test_an_unreadable_activity_result_is_compensated_not_crashed():
+    world = fake_world()
+    world.activities[names.CONFIGURE_SUBNET] = lambda p, _: {"unexpected": True}
+    result = run(world, request("integration"))
+    assert result["outcome"] == "Compensated"
+    assert "internal error" in result["error"]
+    assert names.DELETE_WORKSPACE in _undone(world)
+
+
+def test_a_stalled_build_is_reported_as_stalled_while_it_waits():
+    world = fake_world()
+    world.raise_event(names.EVENT_STALLED_DECISION, dt.timedelta(hours=2), "keepWaiting")
+    run(world, request("integration"), buildDeadlineHours=1)
+    stalled = [s for s in world.statuses if "stalled" in (s.get("waitingFor") or "")]
+    assert stalled and all(s["until"] for s in stalled)
+    assert any(st["status"] == "stalled" for st in stalled[0]["steps"] if st["name"] == "wait")

@@ -1,0 +1,78 @@
+"""What an operator's external event means, decided in one place (pure, unit-tested alone).
+
+The saga waits on three operator events (shared/names.py): ``approval``, ``stalled_decision``
+and ``private_ip``. Payloads arrive in more than one shape: the Durable host hands a
+``raise_event`` payload to the orchestrator as JSON *text* (durable-protocol.md §4), other
+hosts as the decoded value. Each parser accepts both and, when the payload is unclear, returns
+the safe reading (not approved, abort, no IP) plus a reason, never a guess.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+
+def decode(payload: Any) -> Any:
+    """The event value, whether it came as JSON text or already decoded."""
+    if isinstance(payload, bytes | bytearray):
+        payload = payload.decode("utf-8", "replace")
+    if isinstance(payload, str):
+        try:
+            return json.loads(payload)
+        except ValueError:
+            return payload.strip()
+    return payload
+
+
+@dataclass(frozen=True)
+class Approval:
+    approved: bool
+    by: str | None = None
+    reason: str = ""
+
+
+def parse_approval(payload: Any) -> Approval:
+    """``{"approved": true, "by": "bob"}`` or a bare ``true``; anything else is a refusal."""
+    value = decode(payload)
+    if value is True:
+        return Approval(approved=True)
+    if isinstance(value, dict) and value.get("approved") is True:
+        by = value.get("by")
+        return Approval(approved=True, by=str(by) if by else None)
+    if isinstance(value, dict):
+        by = value.get("by")
+        reason = str(value.get("reason") or "the approver refused")
+        return Approval(approved=False, by=str(by) if by else None, reason=reason)
+    return Approval(approved=False, reason=f"unreadable approval payload: {str(value)[:100]}")
+
+
+StalledAction = Literal["keepWaiting", "abort"]
+
+
+def parse_stalled_decision(payload: Any) -> StalledAction:
+    """``{"action": "keepWaiting"}`` (or the bare string) keeps waiting; anything else aborts."""
+    value = decode(payload)
+    action = value.get("action") if isinstance(value, dict) else value
+    return "keepWaiting" if action == "keepWaiting" else "abort"
+
+
+@dataclass(frozen=True)
+class SuppliedIp:
+    ip: str | None
+    problem: str = ""
+
+
+def parse_private_ip(payload: Any) -> SuppliedIp:
+    """``{"ip": "10.20.1.4"}`` or the bare address; it must be a private IPv4 address."""
+    value = decode(payload)
+    raw = value.get("ip") if isinstance(value, dict) else value
+    try:
+        address = ipaddress.IPv4Address(str(raw).strip())
+    except ValueError:
+        return SuppliedIp(None, f"'{str(raw)[:60]}' is not an IPv4 address")
+    if not address.is_private or address.is_loopback or address.is_link_local:
+        return SuppliedIp(None, f"{address} is not a private VNet address")
+    return SuppliedIp(str(address))
