@@ -303,7 +303,8 @@ class Saga:
                 nsg_id=nsg.nsg_id), "default"))  # fmt: skip
         calls.extend(self.role_calls(plan.early_roles, scopes))
         if calls:
-            self.working("network", "subnet delegation and service/workspace roles", "principal")
+            step = "network" if net_record is not None else "access"
+            self.working(step, "subnet delegation and service/workspace roles", "principal")
             results = yield from self.parallel(calls)
             subnet: SubnetRecord | None = None
             subnet_result = results[0] if net_record is not None else None
