@@ -23,6 +23,7 @@ Ids allocated here without a scheduling event in the history are the new work of
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -90,7 +91,7 @@ class Waiter(Node):
         self.name = name
 
 
-class Compound(Node):
+class Compound(Node, ABC):
     """Shared bookkeeping of WhenAll, WhenAny and retry nodes."""
 
     def __init__(self) -> None:
@@ -110,9 +111,9 @@ class Compound(Node):
         self.pending.discard(child)
         self.on_child(child)
 
+    @abstractmethod
     def on_child(self, child: Node) -> None:
-        """Subclass hook."""
-        raise NotImplementedError
+        """What a child's completion means for this compound (WhenAll / WhenAny decide)."""
 
 
 class WhenAll(Compound):
