@@ -1,25 +1,16 @@
-"""Turns Azure SDK exceptions into classified :class:`StepError` values (arm-behaviour.md §4).
+"""Turns Azure SDK exceptions into classified :class:`StepError` values.
 
-Never passes raw exception text through unfiltered: the message keeps the ARM code and message
-(which name the resource and the problem) but no request headers or tokens.
+The classification itself is the pure catalogue in shared/arm_error_classes.py; this module only
+reads the SDK exception (status, ARM code and message, Retry-After) and never passes request
+headers or tokens on.
 """
 
 from __future__ import annotations
 
 from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 
+from shared.arm_error_classes import classify_arm
 from shared.step_errors import StepError
-
-# Codes that mean "try again later" whatever their HTTP status.
-_TRANSIENT_CODES = {
-    "RetryableError",
-    "AnotherOperationInProgress",
-    "PrincipalNotFound",  # directory replication delay: transient for a bounded time
-    "InternalServerError",
-    "ServiceUnavailable",
-    "GatewayTimeout",
-}
-_CONFLICT_CODES = {"AnotherOperationInProgress", "Conflict"}
 
 
 def classify(exc: Exception, action: str) -> StepError:
@@ -28,24 +19,9 @@ def classify(exc: Exception, action: str) -> StepError:
         return StepError("transient", "ConnectionError", f"{action}: could not reach ARM.")
     if not isinstance(exc, HttpResponseError):
         return StepError("permanent", type(exc).__name__, f"{action}: unexpected failure.")
-    status = exc.status_code or 0
-    code = (exc.error.code if exc.error else None) or f"Http{status}"
-    arm_message = (exc.error.message if exc.error else None) or exc.reason or ""
-    message = f"{action}: {code}: {arm_message}".strip()
-    retry_after = _retry_after(exc)
-    if status == 429 or code == "SubscriptionRequestsThrottled":
-        return StepError("throttled", code, message, retry_after or 5.0)
-    if code in _CONFLICT_CODES:
-        return StepError("conflict", code, message, retry_after)
-    if code in _TRANSIENT_CODES or status in (408, 500, 502, 503, 504):
-        return StepError("transient", code, message, retry_after)
-    if status == 403:
-        return StepError(
-            "permanent",
-            code,
-            message + " Grant the app's identity the permission named above at that scope.",
-        )
-    return StepError("permanent", code, message)
+    code = exc.error.code if exc.error else None
+    message = (exc.error.message if exc.error else None) or exc.reason or ""
+    return classify_arm(exc.status_code, code, message, action, _retry_after(exc))
 
 
 def _retry_after(exc: HttpResponseError) -> float | None:

@@ -122,4 +122,4 @@ def test_missing_permission_is_permanent_and_says_what_to_grant(sim, factory):
         )  # fmt: skip
     assert err.value.kind == "permanent"
     assert "roleAssignments/write" in err.value.message
-    assert "Grant the app's identity" in err.value.message
+    assert "app's identity lacks" in err.value.message
