@@ -23,9 +23,26 @@ class SagaPolicy(WireModel):
     stalled_timeout_hours: float = 72.0
 
 
+class Requester(WireModel):
+    """Who asked for the run, for audit: the authenticated caller where there is one.
+
+    ``source`` says how ``name``/``object_id`` are known: ``easyauth`` (the HTTP caller's Entra
+    token, checked by App Service Authentication), ``servicebus`` (the message's ``requestedBy``
+    application property or, without one, the request's field; not authenticated by the app,
+    the sender's identity is the queue's RBAC) or ``unauthenticated`` (AUTH_MODE=disabled).
+    ``claimed`` is the request's own ``requestedBy``, kept beside it so both can be compared.
+    """
+
+    name: str
+    object_id: str | None = None
+    source: Literal["easyauth", "servicebus", "unauthenticated"]
+    claimed: str | None = None
+
+
 class SagaInput(WireModel):
     request: dict[str, Any]
     policy: SagaPolicy = Field(default_factory=SagaPolicy)
+    requested_by: Requester | None = None
 
 
 class StepRecord(WireModel):

@@ -1,4 +1,9 @@
-"""HTTP API: ``POST /api/onboardings`` (start or find the run, or dry run) and ``GET`` a run."""
+"""HTTP API: ``POST /api/onboardings`` (start or find the run, or dry run) and ``GET`` a run.
+
+POST checks, in order and before anything starts (dry run included): the caller's app role
+(401/403), the body's size (413), the request contract (400), the deployment's guardrails (403
+with ``violations``). docs/deploy.md, "Security", shows each answer.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,17 @@ import azure.functions as func
 
 from shared import names
 from shared.request import RequestInvalid
-from triggers.intake import decode, problem, run_view, saga_input
-from triggers.settings import saga_policy
+from shared.saga_models import Requester
+from triggers.auth import OPERATOR, READER, REQUESTER, Principal, authorize, problem_response
+from triggers.intake import (
+    RequestTooLarge,
+    decode,
+    policy_problem,
+    problem,
+    run_view,
+    saga_input,
+)
+from triggers.settings import SettingInvalid, guardrails, saga_policy
 
 bp = df.Blueprint()
 log = logging.getLogger("onboarding.http")
@@ -30,11 +44,36 @@ def _json(body: Any, status: int, headers: dict[str, str] | None = None,
 async def start_onboarding(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
+    principal = authorize(req, REQUESTER, OPERATOR)
+    if not isinstance(principal, Principal):
+        return principal
     try:
         request = decode(req.get_body())
+    except RequestTooLarge as too_large:
+        body = problem(too_large.errors, 413, "The onboarding request is too large")
+        return _json(body, 413, mimetype="application/problem+json")
     except RequestInvalid as invalid:
         return _json(problem(invalid.errors), 400, mimetype="application/problem+json")
+    try:
+        policy = guardrails()
+    except SettingInvalid as bad:
+        # The deployment's fault, not the caller's: refuse work rather than run unrestricted.
+        log.error("guardrail settings unusable: %s", bad, extra={"setting": bad.setting})
+        return problem_response(
+            500,
+            "The app's policy settings are unusable",
+            f"The app setting {bad.setting} cannot be read; the platform team must fix it. "
+            "Nothing was started.",
+        )
+    violations = policy.check(request)
     instance_id = request.instance_id
+    if violations:
+        log.info(
+            "refused %s by policy",
+            instance_id,
+            extra={"instanceId": instance_id, "rules": sorted({v.rule for v in violations})},
+        )
+        return _json(policy_problem(violations), 403, mimetype="application/problem+json")
     if (req.params.get("dryRun") or "").lower() == "true":
         from activities.preflight import run_preflight  # reads only; see docs
         from shared.preflight import PreflightInput
@@ -57,9 +96,21 @@ async def start_onboarding(
     if existing and existing.runtime_status is not None:
         body = {"id": instance_id, "existing": True, "statusUrl": status_url, **run_view(existing)}
         return _json(body, 200, {"Location": status_url})
-    await client.start_new(names.SAGA, instance_id, saga_input(request, saga_policy()))
+    requester = Requester(
+        name=principal.name,
+        object_id=principal.object_id,
+        source="unauthenticated" if principal.auth_type == "disabled" else "easyauth",
+        claimed=request.requested_by,
+    )
+    await client.start_new(names.SAGA, instance_id, saga_input(request, saga_policy(), requester))
     log.info(
-        "started %s", instance_id, extra={"instanceId": instance_id, "ticketId": request.ticket_id}
+        "started %s",
+        instance_id,
+        extra={
+            "instanceId": instance_id,
+            "ticketId": request.ticket_id,
+            "requesterObjectId": principal.object_id,
+        },
     )
     return _json({"id": instance_id, "statusUrl": status_url}, 202, {"Location": status_url})
 
@@ -69,6 +120,9 @@ async def start_onboarding(
 async def get_onboarding(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
+    principal = authorize(req, READER, REQUESTER, OPERATOR)
+    if not isinstance(principal, Principal):
+        return principal
     instance_id = req.route_params.get("instance_id", "")
     status = await client.get_status(instance_id)
     if not status or status.runtime_status is None:

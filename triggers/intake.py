@@ -5,42 +5,70 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from shared.guardrails import Violation
 from shared.request import FieldError, OnboardingRequest, RequestInvalid, parse_request
-from shared.saga_models import SagaInput, SagaPolicy
+from shared.saga_models import Requester, SagaInput, SagaPolicy
 
 MAX_BODY_BYTES = 64 * 1024
 TERMINAL = {"Completed", "Failed", "Terminated", "Canceled"}
 
 
+class RequestTooLarge(RequestInvalid):
+    """The body is over MAX_BODY_BYTES (HTTP answers 413; Service Bus rejects it as invalid)."""
+
+
 def decode(body: bytes) -> OnboardingRequest:
     """The request in ``body``; RequestInvalid names every problem (never raw exception text)."""
     if len(body) > MAX_BODY_BYTES:
-        raise RequestInvalid(
+        raise RequestTooLarge(
             [FieldError(field="$", message=f"the request is larger than {MAX_BODY_BYTES} bytes")]
         )
     try:
         payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RequestInvalid(
-            [FieldError(field="$", message=f"not valid JSON (line {getattr(exc, 'lineno', 1)})")]
-        ) from None
+    except (ValueError, RecursionError) as exc:
+        # ValueError covers bad JSON and bad encodings but also an integer literal over Python's
+        # digit limit; RecursionError is JSON nested deeper than the parser's stack.
+        message = (
+            "nested too deeply"
+            if isinstance(exc, RecursionError)
+            else f"not valid JSON (line {getattr(exc, 'lineno', 1)})"
+        )
+        raise RequestInvalid([FieldError(field="$", message=message)]) from None
     return parse_request(payload)
 
 
-def saga_input(request: OnboardingRequest, policy: SagaPolicy) -> dict[str, Any]:
+def saga_input(
+    request: OnboardingRequest, policy: SagaPolicy, requested_by: Requester | None = None
+) -> dict[str, Any]:
     return SagaInput(
-        request=request.model_dump(by_alias=True, mode="json"), policy=policy
+        request=request.model_dump(by_alias=True, mode="json"),
+        policy=policy,
+        requested_by=requested_by,
     ).model_dump(by_alias=True, mode="json")
 
 
-def problem(errors: list[FieldError], status: int = 400) -> dict[str, Any]:
+def problem(
+    errors: list[FieldError], status: int = 400, title: str = "The onboarding request is invalid"
+) -> dict[str, Any]:
     """RFC 9457 problem details with one entry per bad field."""
     return {
         "type": "https://github.com/apim-workspace-onboarding/docs/request-contract.md",
-        "title": "The onboarding request is invalid",
+        "title": title,
         "status": status,
         "detail": f"{len(errors)} field(s) need fixing; see 'errors'.",
         "errors": [e.model_dump() for e in errors],
+    }
+
+
+def policy_problem(violations: list[Violation]) -> dict[str, Any]:
+    """The 403 problem details for a well-formed request outside this deployment's policy."""
+    return {
+        "type": "https://github.com/apim-workspace-onboarding/docs/deploy.md#guardrails",
+        "title": "The onboarding request is outside this deployment's policy",
+        "status": 403,
+        "detail": f"{len(violations)} policy rule(s) refuse this request; see 'violations'. "
+        "Change the named fields, or ask the platform team to change the policy settings.",
+        "violations": [v.model_dump() for v in violations],
     }
 
 

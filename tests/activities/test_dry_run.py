@@ -9,6 +9,7 @@ import json
 import azure.functions as func
 
 from shared import azure_clients
+from tests.unit.principals import principal_headers
 from tests.unit.test_function_app import _INDEXED  # noqa: F401 - index once per process
 from tests.unit.test_request_contract import VALID
 from tests.unit.test_triggers import FakeClient
@@ -17,7 +18,8 @@ from triggers import http_api
 
 def _dry_run(body: dict) -> func.HttpResponse:
     req = func.HttpRequest("POST", "http://127.0.0.1:7071/api/onboardings",
-                           body=json.dumps(body).encode(), params={"dryRun": "true"})  # fmt: skip
+                           body=json.dumps(body).encode(), params={"dryRun": "true"},
+                           headers=principal_headers())  # fmt: skip
     handler = inspect.unwrap(http_api.start_onboarding._function._func)
     return asyncio.run(handler(req, FakeClient()))
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import azure.functions as func
 
+from tests.unit.principals import principal_headers
 from tests.unit.test_function_app import _INDEXED  # noqa: F401 - index once per process
 from tests.unit.test_request_contract import VALID
 from triggers import http_api
@@ -51,12 +52,18 @@ def _user_function(name: str) -> Any:
     return inspect.unwrap(builder._function._func)
 
 
-def _post(client: FakeClient, body: Any, params: dict[str, str] | None = None) -> func.HttpResponse:
+def _post(
+    client: FakeClient,
+    body: Any,
+    params: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> func.HttpResponse:
     req = func.HttpRequest(
         "POST",
         "http://127.0.0.1:7071/api/onboardings",
         body=body if isinstance(body, bytes) else json.dumps(body).encode(),
         params=params or {},
+        headers=principal_headers() if headers is None else headers,
     )
     return asyncio.run(_user_function("start_onboarding")(req, client))
 
@@ -99,13 +106,27 @@ def test_malformed_json_is_a_400_without_raw_exception_text():
     assert "Expecting" not in json.dumps(body)
 
 
-def test_oversized_request_is_refused():
-    response = _post(FakeClient(), b"{" + b" " * 70000 + b"}")
-    assert response.status_code == 400
+def test_oversized_request_is_413_and_starts_nothing():
+    client = FakeClient()
+    response = _post(client, b"{" + b" " * 70000 + b"}")
+    assert response.status_code == 413
+    assert response.mimetype == "application/problem+json"
+    assert json.loads(response.get_body())["errors"][0]["field"] == "$"
+    assert client.started == []
+
+
+def test_the_run_records_the_authenticated_requester_and_the_claimed_one():
+    client = FakeClient()
+    _post(client, VALID, headers=principal_headers(name="ticketing@contoso.example"))
+    requested_by = client.started[0][2]["requestedBy"]
+    assert requested_by["name"] == "ticketing@contoso.example"
+    assert requested_by["objectId"] and requested_by["source"] == "easyauth"
+    assert requested_by["claimed"] == VALID["requestedBy"]
 
 
 def test_unknown_run_is_404():
     req = func.HttpRequest("GET", "http://127.0.0.1:7071/api/onboardings/onboard-x", body=b"",
-                           route_params={"instance_id": "onboard-x"})  # fmt: skip
+                           route_params={"instance_id": "onboard-x"},
+                           headers=principal_headers("Onboarding.Reader"))  # fmt: skip
     response = asyncio.run(_user_function("get_onboarding")(req, FakeClient()))
     assert response.status_code == 404
