@@ -2,17 +2,23 @@
 
 Correlation id = ticket id, subject = the milestone, and a message id derived from the run and
 the milestone, so a retried publish is dropped by the topic's duplicate detection.
+
+One sender per topic is kept for the life of the worker process, as the Functions guidance on
+client reuse asks: opening an AMQP connection, a CBS token exchange and a link costs about a
+second with this SDK (its open loop and keep-alive thread), once per publish otherwise.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import threading
 from typing import Any
 
 from azure.servicebus import ServiceBusMessage
 
-from shared.azure_clients import servicebus_client
+from shared.azure_clients import on_reset, servicebus_client
 
 TOPIC_SETTING = "EVENTS_TOPIC"
 DEFAULT_TOPIC = "onboarding-events"
@@ -33,13 +39,56 @@ def event_message(event: dict[str, Any]) -> ServiceBusMessage:
     )  # fmt: skip
 
 
+class _Senders:
+    """Process-wide topic senders over one ServiceBusClient, closed when settings reset."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._client: Any = None
+        self._senders: dict[str, Any] = {}
+
+    def send(self, topic: str, message: ServiceBusMessage) -> None:
+        # The SDK's sender is not thread-safe; activities publish from several threads.
+        with self._lock:
+            if self._client is None:
+                self._client = servicebus_client()
+            sender = self._senders.get(topic)
+            if sender is None:
+                sender = self._senders[topic] = self._client.get_topic_sender(topic)
+            try:
+                sender.send_messages(message)
+            except Exception:
+                # A broken link is not reused: the next publish (the activity's retry) reopens.
+                self._close_locked()
+                raise
+
+    def close(self) -> None:
+        with self._lock:
+            self._close_locked()
+
+    def _close_locked(self) -> None:
+        senders, client = list(self._senders.values()), self._client
+        self._senders, self._client = {}, None
+        for sender in senders:
+            _quietly(sender.close)
+        if client is not None:
+            _quietly(client.close)
+
+
+def _quietly(close: Any) -> None:
+    # Closing a broken link can fail; nothing is lost by it.
+    with contextlib.suppress(Exception):
+        close()
+
+
+_senders = _Senders()
+on_reset(_senders.close)
+
+
 def publish_event(event: dict[str, Any], client: Any = None) -> None:
     topic = os.environ.get(TOPIC_SETTING, DEFAULT_TOPIC)
-    owned = client is None
-    sb = client or servicebus_client()
-    try:
-        with sb.get_topic_sender(topic) as sender:
-            sender.send_messages(event_message(event))
-    finally:
-        if owned:
-            sb.close()
+    if client is None:
+        _senders.send(topic, event_message(event))
+        return
+    with client.get_topic_sender(topic) as sender:
+        sender.send_messages(event_message(event))

@@ -198,6 +198,12 @@ def servicebus_client(env: Mapping[str, str] | None = None) -> Any:
 
 _default: ClientFactory | None = None
 _default_lock = threading.Lock()
+_reset_hooks: list[Callable[[], None]] = []
+
+
+def on_reset(hook: Callable[[], None]) -> None:
+    """Call ``hook`` whenever the process-wide clients are reset (it closes cached ones)."""
+    _reset_hooks.append(hook)
 
 
 def clients() -> ClientFactory:
@@ -214,3 +220,5 @@ def reset_clients() -> None:
     global _default
     with _default_lock:
         _default = None
+    for hook in _reset_hooks:
+        hook()

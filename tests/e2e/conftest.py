@@ -1,0 +1,90 @@
+"""Fixtures: the whole local stack (simulator + devhost running function_app) per test.
+
+Every test runs with devhost's sequencing cross-check on and ends by asserting that devhost's
+sequence numbers agreed with the SDK's own task bookkeeping in every episode.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cli.samples import load_sample
+from cli.stack import LocalStack, StackOptions
+from tests.devhost.conftest import Reply, http
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def principal(*roles: str, name: str = "alice@contoso.example") -> dict[str, str]:
+    """The ``x-ms-client-principal`` header App Service authentication would inject."""
+    claims = [{"typ": "roles", "val": role} for role in roles]
+    claims += [
+        {"typ": "name", "val": name},
+        {"typ": "http://schemas.microsoft.com/identity/claims/objectidentifier",
+         "val": "0000aaaa-0000-4000-8000-00000000000a"},
+    ]  # fmt: skip
+    doc = {"auth_typ": "aad", "name_typ": "name", "role_typ": "roles", "claims": claims}
+    return {"x-ms-client-principal": base64.b64encode(json.dumps(doc).encode()).decode()}
+
+
+REQUESTER = principal("Onboarding.Requester")
+OPERATOR = principal("Onboarding.Operator", name="oncall@contoso.example")
+
+
+class Stack:
+    """The started stack plus the calls the tests make."""
+
+    def __init__(self, stack: LocalStack) -> None:
+        self.stack = stack
+        assert stack.host is not None and stack.sim is not None
+        self.host = stack.host
+        self.sim = stack.sim
+        self.api = stack.api_url
+
+    def submit(self, body: dict[str, Any], headers: dict[str, str] | None = None,
+               query: str = "") -> Reply:  # fmt: skip
+        return http("POST", f"{self.api}/onboardings{query}", body, headers or REQUESTER)
+
+    def view(self, instance_id: str, headers: dict[str, str] | None = None) -> Reply:
+        return http("GET", f"{self.api}/onboardings/{instance_id}", None, headers or REQUESTER)
+
+    def wait(self, instance_id: str, timeout: float = 90) -> dict[str, Any]:
+        self.host.wait_for(instance_id, timeout=timeout)
+        reply = self.view(instance_id)
+        assert reply.status == 200, reply.body
+        return dict(reply.body)
+
+    def resources(self) -> set[str]:
+        return {r["id"].lower() for r in self.sim.simulation.state()["resources"]}
+
+    def resource(self, resource_id: str) -> dict[str, Any] | None:
+        for r in self.sim.simulation.state()["resources"]:
+            if r["id"].lower() == resource_id.lower():
+                return dict(r)
+        return None
+
+
+@pytest.fixture
+def stack(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Stack]:
+    marker = request.node.get_closest_marker("settings")
+    settings = dict(marker.args[0]) if marker else {}
+    options = StackOptions(state_dir=tmp_path, port=0, check_sequencing=True, settings=settings)
+    with LocalStack(options) as started:
+        yield Stack(started)
+        assert started.host is not None
+        assert started.host.engine.stats.sequence_mismatches == []
+
+
+@pytest.fixture
+def sample() -> Any:
+    return load_sample
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "settings(dict): extra app settings for the stack")
