@@ -16,6 +16,7 @@ import pytest
 
 from cli.samples import load_sample
 from cli.stack import LocalStack, StackOptions
+from devhost.stepping import advance_until
 from tests.devhost.conftest import Reply, http
 
 pytestmark = pytest.mark.timeout(120)
@@ -49,16 +50,43 @@ class Stack:
 
     def submit(self, body: dict[str, Any], headers: dict[str, str] | None = None,
                query: str = "") -> Reply:  # fmt: skip
-        return http("POST", f"{self.api}/onboardings{query}", body, headers or REQUESTER)
+        return http(
+            "POST",
+            f"{self.api}/onboardings{query}",
+            body,
+            REQUESTER if headers is None else headers,
+        )
 
     def view(self, instance_id: str, headers: dict[str, str] | None = None) -> Reply:
-        return http("GET", f"{self.api}/onboardings/{instance_id}", None, headers or REQUESTER)
+        return http(
+            "GET",
+            f"{self.api}/onboardings/{instance_id}",
+            None,
+            REQUESTER if headers is None else headers,
+        )
 
     def wait(self, instance_id: str, timeout: float = 90) -> dict[str, Any]:
         self.host.wait_for(instance_id, timeout=timeout)
         reply = self.view(instance_id)
         assert reply.status == 200, reply.body
         return dict(reply.body)
+
+    def raise_event(self, instance_id: str, name: str, data: Any) -> None:
+        """Raise an operator event with the SDK's own client (as the operator API will)."""
+        client = self.host.client()
+        self.host.run(client.raise_event(instance_id, name, data))
+
+    def waiting_for(self, instance_id: str, words: str) -> bool:
+        custom = self.host.status(instance_id).get("customStatus") or {}
+        return words.lower() in str(custom.get("waitingFor") or "").lower()
+
+    def advance_until(self, condition: Any, timeout: float = 60) -> None:
+        advance_until(self.host, condition, timeout)
+
+    def instances(self) -> list[Any]:
+        """Top-level runs (sub-orchestrations, named ``<run>:<n>``, left out)."""
+        client = self.host.client()
+        return [s for s in self.host.run(client.get_status_all()) if ":" not in s.instance_id]
 
     def resources(self) -> set[str]:
         return {r["id"].lower() for r in self.sim.simulation.state()["resources"]}
