@@ -21,10 +21,12 @@ from simulator.backends.authorization import AuthorizationBackend
 from simulator.backends.network import NetworkBackend
 from simulator.backends.privatedns import PrivateDnsBackend
 from simulator.backends.resources import ResourcesBackend
+from simulator.backends.tables import TablesBackend
 from simulator.clock import Clock
 from simulator.errors import ArmError
 from simulator.faults import FaultBook
 from simulator.handlers import register_all
+from simulator.handlers import tables as table_handlers
 from simulator.ids import ResourceId
 from simulator.lro import Operations
 from simulator.router import Router
@@ -54,6 +56,10 @@ class Simulation:
         self.dns = PrivateDnsBackend(self)
         self.apim = ApimBackend(self)
         self.authorization = AuthorizationBackend(self)
+        # Table Storage is a data plane beside ARM, with its own routes (handlers/tables.py).
+        self.table_router = Router()
+        table_handlers.register(self.table_router)
+        self.tables = TablesBackend(self)
         # Set by the runner when a Service Bus endpoint runs beside ARM (see /_sim/servicebus).
         self.servicebus: Any = None
 
@@ -74,6 +80,7 @@ class Simulation:
             self.request_log.clear()
             for backend in self.backends:
                 backend.reset()
+            self.tables.reset()
             if seed:
                 self.seed(json.loads(DEFAULT_SEED.read_text()))
 
@@ -104,6 +111,7 @@ class Simulation:
                 "resources": resources,
                 "directory": self.authorization.directory_json(),
                 "timings": self.timings.to_json(),
+                "tables": self.tables.state(),
             }
 
     # --- the pipeline ----------------------------------------------------------------------
@@ -112,7 +120,10 @@ class Simulation:
         with self.lock:
             if request.path.startswith("/_sim/") or request.path == "/_sim":
                 return _with_json(control.handle(self, request))
-            response = self._handle_arm(request)
+            if table_handlers.is_table_path(request.path):
+                response = table_handlers.handle(self, request)
+            else:
+                response = self._handle_arm(request)
             self.request_log.append(
                 {"method": request.method, "path": request.path, "status": response.status}
             )

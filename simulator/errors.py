@@ -505,3 +505,133 @@ def authorization_failed(action: str, scope: str) -> ArmError:
         f"action '{action}' over scope '{scope}' or the scope is invalid. If access was "
         "recently granted, please refresh your credentials.",
     )
+
+
+# --- Table Storage (data plane) -----------------------------------------------------------
+# Codes, statuses and user messages from learn.microsoft.com "Table Storage error codes" and
+# "Common REST API error codes"; the tables pipeline writes them in the Tables JSON shape
+# {"odata.error": {"code", "message": {"lang", "value"}}} with an x-ms-error-code header.
+
+
+def table_auth_failed(detail: str) -> ArmError:
+    return ArmError(
+        403,
+        "AuthenticationFailed",
+        "Server failed to authenticate the request. Make sure the value of Authorization "
+        f"header is formed correctly including the signature. {detail}",
+    )
+
+
+def table_invalid_input(detail: str) -> ArmError:
+    return ArmError(400, "InvalidInput", f"One of the request inputs is not valid. {detail}")
+
+
+def table_invalid_name(name: str) -> ArmError:
+    # The SDK recognises this exact wording (including the service's "specifed" spelling
+    # elsewhere) to turn it into a ValueError naming the table rules.
+    return ArmError(
+        400,
+        "InvalidResourceName",
+        f"The specified resource name contains invalid characters: '{name}'.",
+    )
+
+
+def table_already_exists() -> ArmError:
+    return ArmError(409, "TableAlreadyExists", "The table specified already exists.")
+
+
+def table_not_found() -> ArmError:
+    return ArmError(404, "TableNotFound", "The table specified does not exist.")
+
+
+def table_resource_not_found() -> ArmError:
+    return ArmError(404, "ResourceNotFound", "The specified resource does not exist.")
+
+
+def entity_already_exists() -> ArmError:
+    return ArmError(409, "EntityAlreadyExists", "The specified entity already exists.")
+
+
+def update_condition_not_satisfied() -> ArmError:
+    return ArmError(
+        412,
+        "UpdateConditionNotSatisfied",
+        "The update condition specified in the request was not satisfied.",
+    )
+
+
+def entity_too_large(size: int) -> ArmError:
+    return ArmError(
+        400,
+        "EntityTooLarge",
+        f"The entity is larger than the maximum size permitted ({size} bytes > 1 MiB).",
+    )
+
+
+def property_value_too_large(name: str) -> ArmError:
+    return ArmError(
+        400,
+        "PropertyValueTooLarge",
+        f"The property value is larger than the maximum size permitted (64 KiB): '{name}'.",
+    )
+
+
+def too_many_properties(count: int) -> ArmError:
+    return ArmError(
+        400,
+        "TooManyProperties",
+        f"The entity contains more properties than allowed ({count} > 252 custom properties).",
+    )
+
+
+def property_name_invalid(name: str) -> ArmError:
+    return ArmError(400, "PropertyNameInvalid", f"The property name is invalid: '{name}'.")
+
+
+def property_name_too_long(name: str) -> ArmError:
+    return ArmError(
+        400,
+        "PropertyNameTooLong",
+        f"The property name exceeds the maximum allowed length (255): '{name[:40]}...'.",
+    )
+
+
+def key_value_too_large(which: str) -> ArmError:
+    # Keys are properties too; the catalogue has no key-specific size code.
+    return ArmError(
+        400,
+        "PropertyValueTooLarge",
+        f"The property value is larger than the maximum size permitted ({which}: 1 KiB).",
+    )
+
+
+def invalid_value_type(name: str, detail: str) -> ArmError:
+    return ArmError(
+        400, "InvalidValueType", f"The value specified is invalid. Property '{name}': {detail}"
+    )
+
+
+def properties_need_value(which: str) -> ArmError:
+    return ArmError(
+        400,
+        "PropertiesNeedValue",
+        f"The values are not specified for all properties in the entity ({which}).",
+    )
+
+
+def table_batch_not_implemented() -> ArmError:
+    return ArmError(
+        501,
+        "NotImplementedInSimulator",
+        "The local simulator does not implement entity group transactions ($batch). Send "
+        "the operations one at a time; see simulator/README.md, section 'Table Storage'.",
+    )
+
+
+def table_not_implemented(method: str, path: str) -> ArmError:
+    return ArmError(
+        501,
+        "NotImplementedInSimulator",
+        f"The local simulator does not implement the Table Storage call {method} {path}. "
+        "See simulator/README.md, section 'Table Storage'.",
+    )
