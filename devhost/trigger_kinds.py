@@ -7,7 +7,8 @@ with every function of that trigger type; the kind receives events its own way (
 Bus receiver per queue) and invokes a function with ``host.invoke(entry, {arg_name: value})``,
 which adds the durable-client binding and ``context`` and runs the function on the host's event
 loop. On stop the host calls ``stop()``. A kind that is not registered leaves its functions idle
-(the host logs which).
+(the host logs which). ``serviceBusTrigger`` is served by default by
+:class:`devhost.servicebus_kind.ServiceBusKind`; registering a kind under it replaces that.
 
 Example (see README.md, "Adding a trigger kind")::
 
@@ -45,6 +46,17 @@ BUILT_IN = {"httpTrigger", "orchestrationTrigger", "activityTrigger"}
 _registry: dict[str, Callable[[], TriggerKind]] = {}
 
 
+def _servicebus_kind() -> TriggerKind:
+    # Imported on use so hosts without Service Bus functions never load the SDK.
+    from devhost.servicebus_kind import ServiceBusKind
+
+    return ServiceBusKind()
+
+
+# Served when nothing is registered under the type; a registration overrides a default.
+_defaults: dict[str, Callable[[], TriggerKind]] = {"serviceBusTrigger": _servicebus_kind}
+
+
 def register_trigger_kind(binding_type: str, factory: Callable[[], TriggerKind]) -> None:
     """Serve functions whose trigger binding type is ``binding_type`` with ``factory()``."""
     if binding_type in BUILT_IN:
@@ -58,5 +70,5 @@ def unregister_trigger_kind(binding_type: str) -> None:
 
 
 def trigger_kind_for(binding_type: str) -> Callable[[], TriggerKind] | None:
-    """The registered factory for a trigger type, if any."""
-    return _registry.get(binding_type)
+    """The registered factory for a trigger type, else devhost's default kind, if any."""
+    return _registry.get(binding_type) or _defaults.get(binding_type)
