@@ -8,7 +8,7 @@ through a saga on an ARM ``AuthorizationFailed``. Pure: no I/O, no environment a
 
 Defaults (a setting that is absent): APIM services, subnets and DNS resource groups are
 unrestricted (a local demo has nothing to configure; a production deployment must set them,
-docs/deploy.md); roles at service and workspace scope are all the contract allows, at gateway
+docs/security.md); roles at service and workspace scope are all the contract allows, at gateway
 scope only Reader (a gateway-scope grant lands on a resource group, docs/deploy.md §5); gateway
 units up to the contract's maximum; workspace names lower-case letters, digits and hyphens.
 """

@@ -4,7 +4,7 @@ App Service Authentication (Easy Auth) validates the caller's Entra token in fro
 passes the result as ``x-ms-client-principal``: base64 of ``{"auth_typ", "name_typ", "role_typ",
 "claims": [{"typ", "val"}]}``. It strips that header from incoming requests, so in Azure only the
 platform can set it; the app trusts it and only checks roles. ``AUTH_MODE=disabled`` turns the
-check off for a local demo, where no platform sits in front (docs/deploy.md, "Security").
+check off for a local demo, where no platform sits in front (docs/security.md).
 
 Answers never echo the header or a decoding error: the header carries the caller's claims.
 """
@@ -31,7 +31,7 @@ HEADER = "x-ms-client-principal"
 MAX_HEADER_CHARS = 32 * 1024  # Easy Auth's principal is a few KB; anything far larger is not it
 OBJECT_ID_CLAIMS = ("http://schemas.microsoft.com/identity/claims/objectidentifier", "oid")
 NAME_CLAIMS = ("name", "preferred_username")
-PROBLEM_TYPE = "https://github.com/apim-workspace-onboarding/docs/deploy.md#security"
+PROBLEM_TYPE = "https://github.com/apim-workspace-onboarding/docs/security.md"
 
 log = logging.getLogger("onboarding.auth")
 _warned: set[str] = set()

@@ -2,7 +2,7 @@
 
 POST checks, in order and before anything starts (dry run included): the caller's app role
 (401/403), the body's size (413), the request contract (400), the deployment's guardrails (403
-with ``violations``). docs/deploy.md, "Security", shows each answer.
+with ``violations``). docs/security.md shows each answer.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from shared.request import RequestInvalid
 from shared.saga_models import Requester
 from triggers.auth import OPERATOR, READER, REQUESTER, Principal, authorize, problem_response
 from triggers.intake import (
+    MAX_BODY_BYTES,
     RequestTooLarge,
     decode,
     policy_problem,
@@ -50,7 +51,12 @@ async def start_onboarding(
     try:
         request = decode(req.get_body())
     except RequestTooLarge as too_large:
-        body = problem(too_large.errors, 413, "The onboarding request is too large")
+        body = problem(
+            too_large.errors,
+            413,
+            "The onboarding request is too large",
+            f"Send at most {MAX_BODY_BYTES} bytes; nothing was read or started.",
+        )
         return _json(body, 413, mimetype="application/problem+json")
     except RequestInvalid as invalid:
         return _json(problem(invalid.errors), 400, mimetype="application/problem+json")

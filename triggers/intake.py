@@ -48,14 +48,17 @@ def saga_input(
 
 
 def problem(
-    errors: list[FieldError], status: int = 400, title: str = "The onboarding request is invalid"
+    errors: list[FieldError],
+    status: int = 400,
+    title: str = "The onboarding request is invalid",
+    detail: str | None = None,
 ) -> dict[str, Any]:
     """RFC 9457 problem details with one entry per bad field."""
     return {
         "type": "https://github.com/apim-workspace-onboarding/docs/request-contract.md",
         "title": title,
         "status": status,
-        "detail": f"{len(errors)} field(s) need fixing; see 'errors'.",
+        "detail": detail or f"{len(errors)} field(s) need fixing; see 'errors'.",
         "errors": [e.model_dump() for e in errors],
     }
 
@@ -63,7 +66,7 @@ def problem(
 def policy_problem(violations: list[Violation]) -> dict[str, Any]:
     """The 403 problem details for a well-formed request outside this deployment's policy."""
     return {
-        "type": "https://github.com/apim-workspace-onboarding/docs/deploy.md#guardrails",
+        "type": "https://github.com/apim-workspace-onboarding/docs/security.md#guardrails",
         "title": "The onboarding request is outside this deployment's policy",
         "status": 403,
         "detail": f"{len(violations)} policy rule(s) refuse this request; see 'violations'. "
