@@ -15,6 +15,7 @@ venv: $(STAMP)
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
 $(IAC_STAMP):
@@ -23,7 +24,7 @@ $(IAC_STAMP):
 	@touch $(IAC_STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m cli.simulator_demo
+	$(BIN)/onboard demo
 
 test: $(STAMP) $(IAC_STAMP) lint typecheck
 	$(BIN)/python -m pytest -n 2 -q

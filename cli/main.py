@@ -1,0 +1,151 @@
+"""The ``onboard`` command: run the product locally and talk to a running app.
+
+    onboard serve [--clock real|virtual]   simulator + devhost, prints READY {json}
+    onboard demo                           three sample onboardings, watched live (make demo)
+    onboard submit FILE [--dry-run]        start (or find) the run for a request
+    onboard show ID                        a run's state and steps
+
+``--api`` (or ``ONBOARD_API``) names the app's base URL; default http://127.0.0.1:7071/api.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+from cli.api_client import CliError, api_base, call
+from cli.render import describe_problem, describe_run
+
+REQUESTER, READER = "Onboarding.Requester", "Onboarding.Reader"
+TERMINAL = {"Completed", "Failed", "Terminated", "Canceled"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="onboard", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the simulator and devhost until Ctrl-C")
+    serve.add_argument("--clock", choices=["real", "virtual"], default="virtual",
+                       help="virtual: timers skip ahead when nothing else runs")  # fmt: skip
+    serve.add_argument("--port", type=int, default=7071, help="the app's HTTP port (0: any)")
+    serve.add_argument("--state-dir", type=Path, default=Path(".state"))
+    serve.add_argument("--fresh", action="store_true", help="forget runs of earlier starts")
+    serve.add_argument("--build-minutes", type=float,
+                       help="simulated gateway build time (default 180)")  # fmt: skip
+    serve.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
+                       help="an extra app setting, e.g. POLICY_REQUIRE_APPROVAL=true")  # fmt: skip
+
+    sub.add_parser("demo", help="three sample onboardings on the virtual clock")
+
+    submit = sub.add_parser("submit", help="submit a request file (JSON)")
+    submit.add_argument("file", type=Path)
+    submit.add_argument("--dry-run", action="store_true", help="check only; change nothing")
+    submit.add_argument("--wait", action="store_true", help="follow the run until it ends")
+    submit.add_argument("--api")
+
+    show = sub.add_parser("show", help="a run's state and steps")
+    show.add_argument("id")
+    show.add_argument("--json", action="store_true", help="the raw JSON view")
+    show.add_argument("--api")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            return serve(args)
+        if args.command == "demo":
+            from cli.demo import run_demo
+
+            return run_demo()
+        if args.command == "submit":
+            return submit(args)
+        if args.command == "show":
+            return show(args)
+    except CliError as err:
+        print(f"onboard: {err}", file=sys.stderr)
+        return 2
+    return 2
+
+
+def serve(args: argparse.Namespace) -> int:
+    from cli.stack import LocalStack, StackOptions
+
+    settings = {}
+    for item in args.setting:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise CliError(f"--setting wants NAME=VALUE (got '{item}')")
+        settings[name] = value
+    options = StackOptions(state_dir=args.state_dir.resolve(), clock=args.clock, port=args.port,
+                           fresh=args.fresh, gateway_build_minutes=args.build_minutes,
+                           settings=settings)  # fmt: skip
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    with LocalStack(options) as stack:
+        print("READY " + json.dumps(stack.ready_info()), flush=True)
+        while not stop.wait(0.5):
+            pass
+    return 0
+
+
+def submit(args: argparse.Namespace) -> int:
+    try:
+        body = args.file.read_bytes()
+    except OSError as err:
+        raise CliError(f"cannot read {args.file}: {err.strerror}") from None
+    api = api_base(args.api)
+    url = f"{api}/onboardings" + ("?dryRun=true" if args.dry_run else "")
+    reply = call("POST", url, role=REQUESTER, body=body)
+    if reply.status >= 400:
+        print("\n".join(describe_problem(reply.body)), file=sys.stderr)
+        return 1
+    if args.dry_run:
+        print(json.dumps(reply.body, indent=2))
+        return 0
+    run_id = reply.body["id"]
+    verb = "existing run" if reply.body.get("existing") else "started run"
+    print(f"{verb} {run_id}")
+    if args.wait:
+        return _follow(api, run_id)
+    return 0
+
+
+def _follow(api: str, run_id: str) -> int:
+    last = ""
+    while True:
+        reply = call("GET", f"{api}/onboardings/{run_id}", role=READER)
+        if reply.status != 200:
+            print("\n".join(describe_problem(reply.body)), file=sys.stderr)
+            return 1
+        run = reply.body
+        line = f"{run.get('runtimeStatus')}: {run.get('currentStep')} {run.get('waitingFor') or ''}"
+        if line != last:
+            print(line, flush=True)
+            last = line
+        if run.get("runtimeStatus") in TERMINAL:
+            print("\n".join(describe_run(run)))
+            return 0 if (run.get("output") or {}).get("outcome") == "Succeeded" else 1
+        time.sleep(1.0)
+
+
+def show(args: argparse.Namespace) -> int:
+    reply = call("GET", f"{api_base(args.api)}/onboardings/{args.id}", role=READER)
+    if reply.status != 200:
+        print("\n".join(describe_problem(reply.body)), file=sys.stderr)
+        return 1
+    print(json.dumps(reply.body, indent=2) if args.json else "\n".join(describe_run(reply.body)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
