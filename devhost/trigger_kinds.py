@@ -12,12 +12,11 @@ loop. On stop the host calls ``stop()``. A kind that is not registered leaves it
 
 Example (see README.md, "Adding a trigger kind")::
 
-    class ServiceBusKind:
-        binding_type = "serviceBusTrigger"
-        def start(self, host, functions): ...   # open receivers, call host.invoke(...)
+    class TimerKind:
+        def start(self, host, functions): ...   # watch schedules, call host.invoke(...)
         def stop(self): ...
 
-    register_trigger_kind("serviceBusTrigger", ServiceBusKind)
+    register_trigger_kind("timerTrigger", TimerKind)
 """
 
 from __future__ import annotations
