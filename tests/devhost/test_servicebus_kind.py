@@ -11,9 +11,11 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from azure.functions.decorators.core import Cardinality
 from azure.servicebus import ServiceBusClient, ServiceBusMessage, ServiceBusSubQueue
 
 from devhost import DevHost, register_trigger_kind
@@ -289,3 +291,33 @@ def test_connection_settings_are_resolved_like_the_functions_host() -> None:
     assert (identity.namespace, identity.client_id) == ("ns.servicebus.windows.net", "id")
     default = resolve_connection(None, {"AzureWebJobsServiceBus": "Endpoint=sb://d"})
     assert default is not None and default.setting == "AzureWebJobsServiceBus"
+
+
+def test_sessions_and_batches_are_refused_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv(
+        "DEVHOST_TEST_SB_UNUSED", "Endpoint=sb://127.0.0.1:1;UseDevelopmentEmulator=true"
+    )
+    host = SimpleNamespace(index=SimpleNamespace(host_json={}))
+
+    def entry(name: str, **trigger: Any) -> Any:
+        binding = SimpleNamespace(
+            name="msg", queue_name="q", connection="DEVHOST_TEST_SB_UNUSED", **trigger
+        )
+        return SimpleNamespace(name=name, trigger=binding)
+
+    kind = ServiceBusKind()
+    with caplog.at_level(logging.WARNING, logger="devhost"):
+        kind.start(
+            host,
+            [
+                entry("sessions", is_sessions_enabled=True, cardinality=None),
+                entry("batches", is_sessions_enabled=None, cardinality=Cardinality.MANY),
+            ],
+        )
+    assert kind.listeners == []
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("sessions" in m and "session-enabled" in m for m in messages)
+    assert any("batches" in m and "cardinality 'many'" in m for m in messages)
+    kind.stop()
