@@ -38,7 +38,11 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy $(wildcard simulator shared orchestrators activities triggers devhost cli function_app.py)
+	$(BIN)/mypy $(wildcard simulator shared orchestrators activities triggers devhost cli bench function_app.py)
+
+# Prints the waiting and load figures recorded in docs/performance.md (not part of `make test`).
+bench: $(STAMP)
+	$(BIN)/python -m bench
 
 # Regenerates docs/request.schema.json from the request models (a test checks they agree).
 schema: $(STAMP)

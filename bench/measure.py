@@ -1,0 +1,59 @@
+"""What one bench scenario reads off the stack: requests, polls, notice delay, history, time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from cli.stack import LocalStack
+from devhost import DevHost
+
+
+@dataclass
+class RunFigures:
+    """Figures for one onboarding run."""
+
+    outcome: str
+    requests_by_verb: Counter[str] = field(default_factory=Counter)
+    polls: int = 0
+    notice_delay: dt.timedelta | None = None
+    history_total: int = 0
+    history_max_instance: int = 0
+    overhead: dt.timedelta | None = None
+
+
+def history_sizes(host: DevHost, run_id: str) -> dict[str, int]:
+    """History events per instance of a run (the run and its sub-orchestrations)."""
+    with host.store.tx() as tx:
+        ids = [run_id] + [
+            row[0]
+            for row in tx.conn.execute(
+                "SELECT instance_id FROM instances WHERE instance_id LIKE ?", (f"{run_id}:%",)
+            )
+        ]
+        return {i: len(tx.history(i)) for i in ids}
+
+
+def gateway_ready_at(stack: LocalStack, gateway_id: str) -> dt.datetime | None:
+    """When the simulator's build of ``gateway_id`` completes (createdAt + build time)."""
+    assert stack.sim is not None
+    for resource in stack.sim.simulation.state()["resources"]:
+        if resource["id"].lower() == gateway_id.lower():
+            created = parse(resource["systemData"]["createdAt"])
+            minutes = stack.sim.simulation.timings.gateway_build_minutes
+            return created + dt.timedelta(minutes=minutes)
+    return None
+
+
+def parse(stamp: str) -> dt.datetime:
+    """ISO-8601 from ARM (``...44.1234567Z``, 7 digits) or from Python (``+00:00``)."""
+    if stamp.endswith("Z") and "." in stamp:
+        head, fraction = stamp[:-1].split(".", 1)
+        return dt.datetime.fromisoformat(f"{head}.{fraction[:6]}+00:00")
+    return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def step(run: dict[str, Any], name: str) -> dict[str, Any]:
+    return next((s for s in run.get("steps") or [] if s["name"] == name), {})

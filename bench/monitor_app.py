@@ -1,0 +1,34 @@
+"""Baseline app for the bench: the documented Durable "monitor" pattern on the real activity.
+
+A fixed one-minute timer loop around ``get_gateway_state`` (Durable Functions docs, "Monitor
+pattern"), hosted by devhost next to our app so both are measured the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Generator
+from typing import Any
+
+import azure.durable_functions as df
+
+from activities.functions import bp as activities
+from shared import names
+
+MONITOR = "monitor_gateway_fixed_interval"
+INTERVAL = dt.timedelta(minutes=1)
+
+app = df.DFApp()
+app.register_functions(activities)
+
+
+@app.orchestration_trigger(context_name="context", orchestration=MONITOR)
+def monitor_gateway(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
+    gateway_id = context.get_input()["gatewayId"]
+    polls = 0
+    while True:
+        state = yield context.call_activity(names.GET_GATEWAY_STATE, {"gatewayId": gateway_id})
+        polls += 1
+        if str(state["provisioningState"]).lower() in {"succeeded", "failed", "canceled"}:
+            return {"polls": polls, "noticedAt": context.current_utc_datetime.isoformat()}
+        yield context.create_timer(context.current_utc_datetime + INTERVAL)
