@@ -24,6 +24,9 @@ MAX_BODY = 4 * 1024 * 1024
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; without TCP_NODELAY each keep-alive response
+    # waits ~40 ms for the client's delayed ACK (Nagle), which thousands of calls notice.
+    disable_nagle_algorithm = True
     server: SimulatorHTTPServer
 
     def _serve(self) -> None:

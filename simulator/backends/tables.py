@@ -241,7 +241,8 @@ def entity_json(
             and (name != "Timestamp" or metadata == "full")
         ):
             out[f"{name}@odata.type"] = value.edm
-        out[name] = value.to_json()
+        # Timestamp always carries seven fractional digits; other DateTimes only when needed.
+        out[name] = entity.timestamp if name == "Timestamp" else value.to_json()
     return out
 
 

@@ -129,7 +129,8 @@ def _metadata(req: Request) -> str:
     for source in (req.arg("$format"), req.header("accept")):
         m = _METADATA.search(source or "")
         if m:
-            return m.group(1).lower().removesuffix("metadata")
+            level = m.group(1).lower().removesuffix("metadata")
+            return "none" if level == "no" else level
     return "minimal"
 
 
