@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=7071, help="the app's HTTP port (0: any)")
     serve.add_argument("--state-dir", type=Path, default=Path(".state"))
     serve.add_argument("--fresh", action="store_true", help="forget runs of earlier starts")
+    serve.add_argument("--azure", action="store_true",
+                       help="no simulator: reach real Azure with DefaultAzureCredential and the "
+                            "app settings in the environment (implies --clock real)")  # fmt: skip
     serve.add_argument("--build-minutes", type=float,
                        help="simulated gateway build time (default 180)")  # fmt: skip
     serve.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
@@ -85,7 +88,8 @@ def serve(args: argparse.Namespace) -> int:
         if not sep or not name:
             raise CliError(f"--setting wants NAME=VALUE (got '{item}')")
         settings[name] = value
-    options = StackOptions(state_dir=args.state_dir.resolve(), clock=args.clock, port=args.port,
+    options = StackOptions(state_dir=args.state_dir.resolve(), port=args.port,
+                           clock="real" if args.azure else args.clock, simulator=not args.azure,
                            fresh=args.fresh, gateway_build_minutes=args.build_minutes,
                            settings=settings)  # fmt: skip
     stop = threading.Event()

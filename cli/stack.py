@@ -41,6 +41,9 @@ class StackOptions:
     # Extra app settings (POLICY_*, AUTH_MODE, ...), applied on top of the wiring.
     settings: dict[str, str] = field(default_factory=dict)
     fresh: bool = False  # forget the runs of a previous start (devhost's SQLite file)
+    # False: no simulator; the app reaches real Azure with the settings in the environment
+    # (ARM_ENDPOINT unset = management.azure.com, DefaultAzureCredential, ServiceBusConnection).
+    simulator: bool = True
 
 
 class LocalStack:
@@ -60,16 +63,21 @@ class LocalStack:
         if opts.fresh:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{db}{suffix}").unlink(missing_ok=True)
+        if not opts.simulator and opts.clock != "real":
+            raise ValueError("real Azure runs on the real clock (--clock real)")
         try:
-            self.sim = Simulator(
-                opts.state_dir / "simulator",
-                port=opts.simulator_port,
-                clock=opts.clock,
-                servicebus=opts.servicebus,
-            ).start()
-            if opts.gateway_build_minutes is not None:
-                self.sim.simulation.timings.gateway_build_minutes = opts.gateway_build_minutes
-            self._apply_settings({**self.app_settings(), **opts.settings})
+            if opts.simulator:
+                self.sim = Simulator(
+                    opts.state_dir / "simulator",
+                    port=opts.simulator_port,
+                    clock=opts.clock,
+                    servicebus=opts.servicebus,
+                ).start()
+                if opts.gateway_build_minutes is not None:
+                    timings = self.sim.simulation.timings
+                    timings.gateway_build_minutes = opts.gateway_build_minutes
+            wiring = self.app_settings() if opts.simulator else {}
+            self._apply_settings({**wiring, **opts.settings})
             self.host = DevHost(
                 APP_MODULE,
                 app_dir=REPO,
@@ -117,9 +125,9 @@ class LocalStack:
         return settings
 
     def _clock(self) -> Clock:
-        sim = self._sim()
         if self.options.clock == "real":
             return RealClock()
+        sim = self._sim()
         clock = VirtualClock(sim.simulation.clock.now())
         clock.on_jump(self._follow)
         return clock
@@ -131,7 +139,7 @@ class LocalStack:
 
     def _catch_up_simulator_clock(self) -> None:
         # devhost restores its virtual time after a restart; the simulator starts at its epoch.
-        if self.host is not None and self.host.clock.virtual:
+        if self.host is not None and self.host.clock.virtual and self.sim is not None:
             self._follow(self.host.clock.now(), self.host.clock.now())
 
     def _apply_settings(self, settings: dict[str, str]) -> None:
@@ -166,15 +174,17 @@ class LocalStack:
 
     def ready_info(self) -> dict[str, Any]:
         """What ``onboard serve`` prints after READY."""
-        sim, host = self._sim(), self._host()
+        host = self._host()
         info: dict[str, Any] = {
             "api": host.api_url,
-            "simulator": sim.url,
-            "ca": str(sim.ca),
             "webhooks": host.webhook_url,
             "clock": self.options.clock,
             "db": str(host.db_path),
         }
-        if sim.servicebus is not None:
-            info["servicebus"] = sim.servicebus.connection_string
+        if self.sim is None:
+            info["arm"] = os.environ.get("ARM_ENDPOINT", "https://management.azure.com")
+            return info
+        info.update(simulator=self.sim.url, ca=str(self.sim.ca))
+        if self.sim.servicebus is not None:
+            info["servicebus"] = self.sim.servicebus.connection_string
         return info

@@ -103,3 +103,20 @@ def test_demo_runs_three_onboardings_and_exits_cleanly() -> None:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert result.stdout.count("(as expected)") == 3
     assert "Demo finished" in result.stdout
+
+
+def test_serve_azure_starts_no_simulator_and_targets_real_arm(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ARM_", "ServiceBus"))}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli", "serve", "--azure", "--port", "0",
+         "--state-dir", str(tmp_path)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        ready = json.loads(proc.stdout.readline()[len("READY ") :])
+        assert ready["arm"] == "https://management.azure.com"
+        assert ready["clock"] == "real" and "simulator" not in ready
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
