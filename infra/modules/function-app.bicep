@@ -134,6 +134,13 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   }
 }
 
+// The dashboard page and its static assets (triggers/dashboard.py); data is never served here.
+var dashboardPaths = [
+  '/api/dashboard'
+  '/api/dashboard/app.js'
+  '/api/dashboard/app.css'
+]
+
 // Flex Consumption rejects FUNCTIONS_WORKER_RUNTIME / FUNCTIONS_EXTENSION_VERSION as settings
 // (functionAppConfig.runtime replaces them), so they are deliberately absent.
 var baseSettings = {
@@ -141,6 +148,8 @@ var baseSettings = {
   AzureWebJobsStorage__accountName: storageAccountName
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId
+  // The operators' search index: a table in the same account, reached with the same identity.
+  RUN_INDEX_ENDPOINT: 'https://${storageAccountName}.table.${environment().suffixes.storage}'
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
 }
@@ -158,9 +167,13 @@ resource auth 'Microsoft.Web/sites/config@2024-04-01' = {
     platform: {
       enabled: true
     }
+    // API clients get a 401, not a login redirect. The dashboard's static files carry no data
+    // and load without a session; its API calls then get the 401 and it offers
+    // /.auth/login/aad (the platform's sign-in), after which the session cookie authenticates.
     globalValidation: {
       requireAuthentication: true
       unauthenticatedClientAction: 'Return401'
+      excludedPaths: dashboardPaths
     }
     httpSettings: {
       requireHttps: true
