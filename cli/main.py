@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import signal
 import sys
@@ -95,10 +96,22 @@ def serve(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    with LocalStack(options) as stack:
+    stack = LocalStack(options)
+    try:
+        stack.start()
+    except OSError as err:
+        if err.errno == errno.EADDRINUSE:
+            raise CliError(
+                f"port {args.port} is in use (another `onboard serve` or `func start`?); "
+                "stop it or pass --port 0 for any free port"
+            ) from None
+        raise
+    try:
         print("READY " + json.dumps(stack.ready_info()), flush=True)
         while not stop.wait(0.5):
             pass
+    finally:
+        stack.stop()
     return 0
 
 

@@ -120,3 +120,11 @@ def test_serve_azure_starts_no_simulator_and_targets_real_arm(tmp_path: Path) ->
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
+
+
+def test_serve_on_a_port_in_use_says_so(served, tmp_path: Path) -> None:
+    ready, _ = served
+    port = ready["api"].split(":")[2].split("/")[0]
+    result = _onboard("serve", "--port", port, "--state-dir", str(tmp_path / "second"))
+    assert result.returncode == 2
+    assert f"port {port} is in use" in result.stderr
