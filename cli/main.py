@@ -1,6 +1,7 @@
 """The ``onboard`` command: run the product locally and talk to a running app.
 
     onboard serve [--clock real|virtual]   simulator + devhost, prints READY {json}
+                                           (its "dashboard" is the operators' page)
     onboard demo                           three sample onboardings, watched live (make demo)
     onboard submit FILE [--dry-run]        start (or find) the run for a request
     onboard show ID                        a run's state and steps
@@ -45,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="simulated gateway build time (default 180)")  # fmt: skip
     serve.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
                        help="an extra app setting, e.g. POLICY_REQUIRE_APPROVAL=true")  # fmt: skip
+    serve.add_argument("--local-principal", metavar="ROLE[,ROLE...]",
+                       help="sign every request that has no x-ms-client-principal in as a local "
+                            "user with these app roles (a stand-in for Easy Auth's session, for "
+                            "the dashboard; off by default)")  # fmt: skip
 
     sub.add_parser("demo", help="three sample onboardings on the virtual clock")
 
@@ -92,7 +97,7 @@ def serve(args: argparse.Namespace) -> int:
     options = StackOptions(state_dir=args.state_dir.resolve(), port=args.port,
                            clock="real" if args.azure else args.clock, simulator=not args.azure,
                            fresh=args.fresh, gateway_build_minutes=args.build_minutes,
-                           settings=settings)  # fmt: skip
+                           settings=settings, local_principal=args.local_principal)  # fmt: skip
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -44,6 +44,9 @@ class StackOptions:
     # False: no simulator; the app reaches real Azure with the settings in the environment
     # (ARM_ENDPOINT unset = management.azure.com, DefaultAzureCredential, ServiceBusConnection).
     simulator: bool = True
+    # App roles of a principal devhost injects into requests that carry none (a local stand-in
+    # for Easy Auth's sign-in session, e.g. "Onboarding.Operator"); None: off.
+    local_principal: str | None = None
 
 
 class LocalStack:
@@ -86,6 +89,7 @@ class LocalStack:
                 clock=self._clock(),
                 activity_workers=opts.workers,
                 check_sequencing=opts.check_sequencing,
+                local_principal=opts.local_principal,
             ).start()
             self._catch_up_simulator_clock()
         except BaseException:
@@ -172,11 +176,17 @@ class LocalStack:
     def api_url(self) -> str:
         return self._host().api_url
 
+    @property
+    def dashboard_url(self) -> str:
+        """The operators' dashboard page (triggers/dashboard.py)."""
+        return self._host().api_url + "/dashboard"
+
     def ready_info(self) -> dict[str, Any]:
         """What ``onboard serve`` prints after READY."""
         host = self._host()
         info: dict[str, Any] = {
             "api": host.api_url,
+            "dashboard": self.dashboard_url,
             "webhooks": host.webhook_url,
             "clock": self.options.clock,
             "db": str(host.db_path),

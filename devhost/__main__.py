@@ -39,6 +39,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=8, help="activity worker threads")
     parser.add_argument("--sync", default="FULL", choices=["FULL", "NORMAL"])
     parser.add_argument("--check-sequencing", action="store_true")
+    parser.add_argument(
+        "--local-principal",
+        metavar="ROLE[,ROLE...]",
+        help="inject an x-ms-client-principal with these app roles into HTTP requests that "
+        "carry none (a local stand-in for Easy Auth's sign-in session; off by default)",
+    )
     parser.add_argument("--log-level", default="WARNING")
     return parser.parse_args(argv)
 
@@ -72,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         activity_workers=args.workers,
         check_sequencing=args.check_sequencing,
         synchronous=args.sync,
+        local_principal=args.local_principal,
     )
     stop = threading.Event()
 

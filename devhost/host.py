@@ -16,6 +16,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from devhost.engine import VIRTUAL_NOW_KEY, Engine
 from devhost.event_loop import run_on_loop, shared_loop
 from devhost.http_server import WEBHOOK_PREFIX, HttpFront
 from devhost.invocation import build_kwargs, call_async
+from devhost.local_auth import parse_roles, principal_header
 from devhost.management import Management
 from devhost.store import TERMINAL, Store
 from devhost.timefmt import parse
@@ -64,8 +66,14 @@ class DevHost:
         activity_workers: int = 8,
         check_sequencing: bool = False,
         synchronous: str = "FULL",
+        local_principal: str | Iterable[str] | None = None,
     ) -> None:
-        """Configure; nothing runs until :meth:`start`. ``port=0`` picks a free port."""
+        """Configure; nothing runs until :meth:`start`. ``port=0`` picks a free port.
+
+        ``local_principal``: app roles (``"A,B"`` or a list) of a principal injected into HTTP
+        trigger requests that carry no ``x-ms-client-principal`` (a local stand-in for Easy
+        Auth's session; off by default).
+        """
         self.module = app
         self.app_dir = Path(app_dir)
         self.db_path = Path(db)
@@ -77,6 +85,7 @@ class DevHost:
         self.activity_workers = activity_workers
         self.check_sequencing = check_sequencing
         self.synchronous = synchronous
+        self.local_roles = parse_roles(local_principal) if local_principal is not None else None
         self.port = 0
         self._runner: web.AppRunner | None = None
         self._kinds: list[TriggerKind] = []
@@ -109,7 +118,10 @@ class DevHost:
         )
         self.store.on_change(self.engine.wake)
         self.store.on_change(self.pool.wake)
-        front = HttpFront(self.index, self.management, self.binding_json, self.stats)
+        header = principal_header(self.local_roles) if self.local_roles else None
+        front = HttpFront(
+            self.index, self.management, self.binding_json, self.stats, local_principal=header
+        )
         self.port = run_on_loop(self._serve(front.application()))
         # Activities got the binding before the port was known; give them the real one.
         self.pool.client_binding_json = self.binding_json()
@@ -192,6 +204,7 @@ class DevHost:
             "clock": "virtual" if self.clock.virtual else "real",
             "taskHub": self.index.hub_name,
             "functions": sorted(e.name for e in self.index.functions),
+            "localPrincipal": list(self.local_roles) if self.local_roles else None,
         }
 
     def stats(self) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 Both live on one port, like ``func start``: ``create_check_status_response`` rewrites the
 management URLs to the origin of the triggering request, so the webhook routes must answer on
 the same host:port as the app's routes. Auth levels are ignored (as Core Tools does locally);
-headers such as ``x-ms-client-principal`` reach the function unchanged.
+headers such as ``x-ms-client-principal`` reach the function unchanged. With a local principal
+configured, a request that has no ``x-ms-client-principal`` gets that one (local_auth.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from aiohttp import web
 
 from devhost.app_index import AppIndex, FunctionEntry
 from devhost.invocation import build_kwargs, call_async
+from devhost.local_auth import with_local_principal
 from devhost.management import Management, ManagementError
 from devhost.routing import Router
 
@@ -55,9 +57,15 @@ class HttpFront:
         management: Management,
         binding_json: Callable[[str], str],
         stats: Callable[[], dict[str, Any]] | None = None,
+        local_principal: str | None = None,
     ) -> None:
-        """``binding_json(origin)`` returns the durableClient JSON for a request origin."""
+        """``binding_json(origin)`` returns the durableClient JSON for a request origin.
+
+        ``local_principal``: an ``x-ms-client-principal`` value added to trigger requests that
+        carry none (devhost/local_auth.py); None leaves every request as it came.
+        """
         self.stats = stats
+        self.local_principal = local_principal
         self.index = index
         self.management = management
         self.binding_json = binding_json
@@ -264,7 +272,7 @@ class HttpFront:
         http_request = func.HttpRequest(
             method=request.method,
             url=str(request.url),
-            headers=dict(request.headers),
+            headers=with_local_principal(dict(request.headers), self.local_principal),
             params=dict(request.query),
             route_params=route_params,
             body=await request.read(),
