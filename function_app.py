@@ -8,9 +8,10 @@ from activities.functions import bp as activities
 from orchestrators.gateway_waiter import bp as gateway_waiter
 from orchestrators.saga import bp as saga
 from orchestrators.step_runner import bp as step_runner
+from triggers.dashboard import bp as dashboard
 from triggers.http_api import bp as http_api
 from triggers.servicebus import bp as servicebus
 
 app = df.DFApp()
-for blueprint in (http_api, servicebus, saga, step_runner, gateway_waiter, activities):
+for blueprint in (http_api, dashboard, servicebus, saga, step_runner, gateway_waiter, activities):
     app.register_functions(blueprint)

@@ -1,0 +1,1 @@
+"""Browser tests: the dashboard page driven in Debian's Chromium through Playwright."""
