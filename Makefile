@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 IAC_VENV := .venv-iac
 IAC_STAMP := $(IAC_VENV)/.installed
 
-.PHONY: demo test lint format typecheck bench clean venv schema
+.PHONY: demo test lint format typecheck bench clean venv schema browser-deps
 
 venv: $(STAMP)
 
@@ -26,8 +26,21 @@ $(IAC_STAMP):
 demo: $(STAMP)
 	$(BIN)/onboard demo
 
-test: $(STAMP) $(IAC_STAMP) lint typecheck
+test: $(STAMP) $(IAC_STAMP) browser-deps lint typecheck
 	$(BIN)/python -m pytest -n 2 -q
+
+# tests/browser drive Debian's Chromium (never a downloaded browser). As root, install it when
+# missing; otherwise say why those tests will be skipped (they print the reason too).
+CHROMIUM ?= /usr/bin/chromium
+browser-deps:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian chromium for tests/browser"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends chromium >/dev/null 2>&1) \
+	    || echo "WARNING: apt-get could not install chromium; tests/browser will be skipped"; \
+	else echo "NOTE: $(CHROMIUM) is missing and this is not root with apt-get;" \
+	  "tests/browser will be skipped (as root: make browser-deps)"; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -81,9 +81,9 @@ def page(browser: Any) -> Iterator[Any]:
     tab.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
     tab.on(
         "console",
-        lambda msg: errors.append(f"console: {msg.text}")
-        if "Content Security Policy" in msg.text
-        else None,
+        lambda msg: (
+            errors.append(f"console: {msg.text}") if "Content Security Policy" in msg.text else None
+        ),
     )
     tab.errors = errors
     try:
