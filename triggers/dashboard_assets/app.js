@@ -418,7 +418,7 @@ function renderTimeline(run, timeline) {
           "aria-label": label,
           title: `${label} (${fmtTime(step.started)} – ${step.ended ? fmtTime(step.ended) : "now"})`,
           style: { left: pct(begun), width: `max(3px, ${pct(stop + start - begun)})` },
-          text: fmtDuration(stop - begun),
+          text: (stop - begun) / span > 0.08 ? fmtDuration(stop - begun) : "",
         }),
       );
     }
