@@ -109,12 +109,20 @@ async function api(method, path, body) {
   return { status: response.status, data };
 }
 
-function showProblem(err, doing) {
-  const box = clear($("problem"));
+// A problem from loading is cleared by the next good load; one from an action stays until
+// dismissed, the next action or leaving the page (an auto-refresh must not hide it).
+function showProblem(err, doing, source = "load") {
+  const box = $("problem");
   if (!err) {
-    box.hidden = true;
+    if (source === "any" || box.dataset.source !== "action") {
+      clear(box);
+      box.hidden = true;
+      delete box.dataset.source;
+    }
     return;
   }
+  clear(box);
+  box.dataset.source = source;
   const problem = err.problem || { title: String(err.message || err) };
   const status = err.status ? ` (HTTP ${err.status})` : "";
   box.append(el("h2", { text: `${doing}: ${problem.title || "failed"}${status}` }));
@@ -142,6 +150,9 @@ function showProblem(err, doing) {
     const login = `/.auth/login/aad?post_login_redirect_uri=${encodeURIComponent(back)}`;
     box.append(el("p", {}, el("a", { href: login, text: "Sign in" }), " to use the dashboard."));
   }
+  box.append(
+    el("button", { type: "button", text: "Dismiss", onclick: () => showProblem(null, "", "any") }),
+  );
   box.hidden = false;
 }
 
@@ -610,7 +621,7 @@ function confirmAction(action) {
 async function perform(action, body) {
   try {
     const { status } = await api("POST", action.path, body);
-    showProblem(null);
+    showProblem(null, "", "any");
     notice(`${action.label}: accepted (HTTP ${status}).`);
     if (action.path.endsWith("/purge")) {
       location.hash = "#/";
@@ -618,7 +629,7 @@ async function perform(action, body) {
     }
   } catch (err) {
     notice("");
-    showProblem(err, action.label);
+    showProblem(err, action.label, "action");
   }
   await refresh();
 }
@@ -639,6 +650,7 @@ function route() {
   } else {
     notice("");
   }
+  showProblem(null, "", "any");
   refresh();
 }
 
