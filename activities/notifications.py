@@ -18,7 +18,7 @@ from typing import Any
 
 from azure.servicebus import ServiceBusMessage
 
-from shared.azure_clients import on_reset, servicebus_client
+from shared.azure_clients import SERVICEBUS_SETTING, on_reset, servicebus_client
 
 TOPIC_SETTING = "EVENTS_TOPIC"
 DEFAULT_TOPIC = "onboarding-events"
@@ -46,12 +46,18 @@ class _Senders:
         self._lock = threading.Lock()
         self._client: Any = None
         self._senders: dict[str, Any] = {}
+        self._settings: tuple[str | None, ...] = ()
 
     def send(self, topic: str, message: ServiceBusMessage) -> None:
         # The SDK's sender is not thread-safe; activities publish from several threads.
         with self._lock:
+            # Settings that name another namespace (tests, a re-pointed app) get a new client.
+            wanted = _connection_settings()
+            if self._client is not None and wanted != self._settings:
+                self._close_locked()
             if self._client is None:
                 self._client = servicebus_client()
+                self._settings = wanted
             sender = self._senders.get(topic)
             if sender is None:
                 sender = self._senders[topic] = self._client.get_topic_sender(topic)
@@ -73,6 +79,13 @@ class _Senders:
             _quietly(sender.close)
         if client is not None:
             _quietly(client.close)
+
+
+def _connection_settings() -> tuple[str | None, ...]:
+    return tuple(
+        os.environ.get(name)
+        for name in (SERVICEBUS_SETTING, f"{SERVICEBUS_SETTING}__fullyQualifiedNamespace")
+    )
 
 
 def _quietly(close: Any) -> None:

@@ -75,6 +75,11 @@ def load_app(module_name: str = "function_app", app_dir: str | Path | None = Non
         sys.path.insert(0, str(directory))
     module = importlib.import_module(module_name)
     app = _find_app(module)
+    # get_functions() remembers every name it indexed and refuses them a second time; when
+    # something in this process indexed the app already (a test, another host), start afresh.
+    # The builders return the same Function objects, so nothing is registered twice.
+    if getattr(app, "functions_bindings", None):
+        app.functions_bindings = {}
     entries = [_entry(f) for f in app.get_functions()]
     index = AppIndex(module_name=module_name, app=app, app_dir=directory, functions=entries)
     host_json = directory / "host.json"
