@@ -51,8 +51,10 @@ def browser_missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    # Module scope, not session: while sync Playwright runs, this thread has a running asyncio
+    # loop, which later tests in the same worker (devhost's blocking calls) must not see.
     reason = browser_missing()
     if reason:
         _skip_reasons.add(reason)
