@@ -10,8 +10,11 @@ from orchestrators.saga import bp as saga
 from orchestrators.step_runner import bp as step_runner
 from triggers.dashboard import bp as dashboard
 from triggers.http_api import bp as http_api
+from triggers.operator_api import bp as operator_api
 from triggers.servicebus import bp as servicebus
 
 app = df.DFApp()
-for blueprint in (http_api, dashboard, servicebus, saga, step_runner, gateway_waiter, activities):
+blueprints = (http_api, operator_api, dashboard, servicebus, saga, step_runner, gateway_waiter,
+              activities)  # fmt: skip
+for blueprint in blueprints:
     app.register_functions(blueprint)

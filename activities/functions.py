@@ -15,6 +15,7 @@ import azure.durable_functions as df
 
 from activities import apim, authorization, dns, network, notifications
 from activities import preflight as preflight_checks
+from activities.run_index import index_milestone
 from shared import names
 from shared.access_models import AssignRoleInput, RoleRecord
 from shared.apim_models import (
@@ -192,4 +193,7 @@ def remove_role(payload: Any) -> Any:
 
 @bp.activity_trigger(input_name="payload", activity=names.PUBLISH_EVENT)
 def publish_event(payload: Any) -> Any:
-    return _run(names.PUBLISH_EVENT, payload, notifications.publish_event)
+    data = _load(payload)
+    if isinstance(data, dict):
+        index_milestone(data)
+    return _run(names.PUBLISH_EVENT, data, notifications.publish_event)

@@ -1,4 +1,4 @@
-"""The local stack: the Azure simulator (ARM + Service Bus) and devhost running ``function_app``.
+"""The local stack: the Azure simulator (ARM, Service Bus, Tables) and devhost running the app.
 
 One process runs both, wired the way app settings wire the real app to Azure: ``ARM_ENDPOINT``
 and ``ARM_CA_BUNDLE`` point at the simulator, ``ARM_CREDENTIAL=static`` hands it a fixed
@@ -123,6 +123,8 @@ class LocalStack:
             # Simulated LROs finish in a poll or two; real seconds between polls buy nothing.
             "ARM_POLLING_INTERVAL": "0",
             "ARM_RETRY_TOTAL": "0",
+            # The operators' run index: the simulator's Table service, path-style like Azurite.
+            "RUN_INDEX_ENDPOINT": f"{sim.url}/devstoreaccount1",
         }
         if sim.servicebus is not None:
             settings["ServiceBusConnection"] = sim.servicebus.connection_string

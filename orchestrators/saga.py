@@ -34,7 +34,12 @@ from shared.apim_models import (
 )
 from shared.dns_models import PrivateDnsInput, PrivateDnsRecord, UndoPrivateDnsInput
 from shared.network_models import ConfigureSubnetInput, EnsureNsgInput, NsgRecord, SubnetRecord
-from shared.operator_events import parse_approval, parse_private_ip, parse_stalled_decision
+from shared.operator_events import (
+    parse_approval,
+    parse_cancel,
+    parse_private_ip,
+    parse_stalled_decision,
+)
 from shared.preflight import DELEGATION_FOR_MODE, PreflightInput, PreflightResult
 from shared.request import OnboardingRequest
 from shared.run_log import milestone
@@ -104,15 +109,19 @@ class Saga:
     def skip(self, name: str) -> None:
         self.steps[name] = StepRecord(name=name, status="skipped")
 
-    def status(self, step: str, waiting_for: str, until: dt.datetime | None) -> None:
-        self.ctx.set_custom_status(
-            {
-                "step": step,
-                "waitingFor": waiting_for,
-                "until": until.isoformat() if until else None,
-                "steps": [s.model_dump(by_alias=True) for s in self.steps.values()],
-            }
-        )
+    def status(
+        self, step: str, waiting_for: str, until: dt.datetime | None, event: str | None = None
+    ) -> None:
+        custom: dict[str, Any] = {
+            "step": step,
+            "waitingFor": waiting_for,
+            "until": until.isoformat() if until else None,
+            "steps": [s.model_dump(by_alias=True) for s in self.steps.values()],
+        }
+        if event is not None:
+            # The operator API acts only on the event the run waits for (and cancel with it).
+            custom["operatorEvent"] = event
+        self.ctx.set_custom_status(custom)
 
     def working(self, step: str, what: str, policy: str = "default") -> None:
         """Status while activities run: until = the end of their retry budget."""
@@ -184,17 +193,28 @@ class Saga:
     def operator_wait(
         self, step: str, event: str, what: str, deadline: dt.datetime
     ) -> Generator[Any, Any, Any]:
-        """Wait for an operator event, reminding at intervals; None once the deadline passes."""
+        """Wait for an operator event, reminding at intervals; None once the deadline passes.
+
+        A ``cancel`` event (the operator API's terminate with compensation) ends the wait by
+        failing the step, so the run undoes what it made. Waiting on it adds no history until
+        it is raised.
+        """
         while not passed(self.current_time(), deadline):
-            self.status(step, what, deadline)
+            self.status(step, what, deadline, event)
             milestone(self.ctx, self.req.ticket_id, "waiting on operator", step=step, event=event)
             yield from self.notify("waitingOnOperator", step=step, waiting_for=what, event=event,
                                    until=deadline.isoformat())  # fmt: skip
             raised = self.ctx.wait_for_external_event(event)
+            cancel = self.ctx.wait_for_external_event(names.EVENT_CANCEL)
             timer = self.ctx.create_timer(
                 next_wake(self.current_time(), deadline, self.policy.reminder_hours)
             )
-            winner = yield self.ctx.task_any([raised, timer])
+            winner = yield self.ctx.task_any([raised, cancel, timer])
+            if winner == cancel:
+                timer.cancel()
+                request = parse_cancel(cancel.result)
+                record = self.steps.get(step) or self.begin(step)
+                raise self.fail(record, f"terminated by {request.by}: {request.reason}")
             if winner == raised:
                 timer.cancel()
                 return raised.result
@@ -215,7 +235,7 @@ class Saga:
             return (yield from self.compensate(internal))
         self.status("report", "nothing (done)", None)
         milestone(self.ctx, self.req.ticket_id, "onboarding succeeded")
-        yield from self.notify("succeeded", hostname=self.hostname)
+        yield from self.notify("succeeded", hostname=self.hostname, outcome="Succeeded")
         return self.result("Succeeded").model_dump(by_alias=True)
 
     def result(self, outcome: str, **extra: Any) -> SagaResult:
@@ -499,7 +519,9 @@ class Saga:
         self.status("done", f"nothing ({outcome})", None)
         milestone(self.ctx, self.req.ticket_id, "onboarding ended", outcome=outcome)
         yield from self.notify(
-            "compensationFailed" if leftovers else "compensated", leftovers=leftovers
+            "compensationFailed" if leftovers else "compensated",
+            leftovers=leftovers,
+            outcome=outcome,
         )
         return self.result(outcome, error=str(failure), leftovers=leftovers).model_dump(
             by_alias=True

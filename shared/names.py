@@ -30,3 +30,6 @@ PUBLISH_EVENT = "publish_event"
 EVENT_APPROVAL = "approval"
 EVENT_PRIVATE_IP = "private_ip"
 EVENT_STALLED_DECISION = "stalled_decision"
+EVENT_OPERATOR_WAITS = (EVENT_APPROVAL, EVENT_PRIVATE_IP, EVENT_STALLED_DECISION)
+# Raised by the operator API (terminate with compensation) while the run waits on an operator
+EVENT_CANCEL = "cancel"

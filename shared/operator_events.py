@@ -1,10 +1,12 @@
 """What an operator's external event means, decided in one place (pure, unit-tested alone).
 
 The saga waits on three operator events (shared/names.py): ``approval``, ``stalled_decision``
-and ``private_ip``. Payloads arrive in more than one shape: the Durable host hands a
-``raise_event`` payload to the orchestrator as JSON *text* (durable-protocol.md §4), other
-hosts as the decoded value. Each parser accepts both and, when the payload is unclear, returns
-the safe reading (not approved, abort, no IP) plus a reason, never a guess.
+and ``private_ip``; during any of those waits ``cancel`` (the operator API's terminate with
+compensation) ends the run by undoing what it made. Payloads arrive in more than one shape: the
+Durable host hands a ``raise_event`` payload to the orchestrator as JSON *text*
+(durable-protocol.md §4), other hosts as the decoded value. Each parser accepts both and, when
+the payload is unclear, returns the safe reading (not approved, abort, no IP) plus a reason,
+never a guess.
 """
 
 from __future__ import annotations
@@ -76,3 +78,18 @@ def parse_private_ip(payload: Any) -> SuppliedIp:
     if not address.is_private or address.is_loopback or address.is_link_local:
         return SuppliedIp(None, f"{address} is not a private VNet address")
     return SuppliedIp(str(address))
+
+
+@dataclass(frozen=True)
+class Cancel:
+    by: str
+    reason: str
+
+
+def parse_cancel(payload: Any) -> Cancel:
+    """``{"by": "oncall", "reason": "wrong team"}``; the run is cancelled whatever it holds."""
+    value = decode(payload)
+    body = value if isinstance(value, dict) else {"reason": value}
+    by = str(body.get("by") or "an operator")[:256]
+    reason = str(body.get("reason") or "no reason given")[:500]
+    return Cancel(by=by, reason=reason)

@@ -113,6 +113,7 @@ class StatusEvent(WireModel):
     hostname: str | None = None
     error: str | None = None
     leftovers: list[str] | None = None
+    outcome: Outcome | None = None  # on the last milestone: how the run ended
 
     def payload(self) -> dict[str, Any]:
         return self.model_dump(by_alias=True, exclude_none=True)

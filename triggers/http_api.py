@@ -27,6 +27,7 @@ from triggers.intake import (
     run_view,
     saga_input,
 )
+from triggers.operator_api import record_new_run
 from triggers.settings import SettingInvalid, guardrails, saga_policy
 
 bp = df.Blueprint()
@@ -109,6 +110,9 @@ async def start_onboarding(
         claimed=request.requested_by,
     )
     await client.start_new(names.SAGA, instance_id, saga_input(request, saga_policy(), requester))
+    await record_new_run(
+        client, instance_id, request.model_dump(by_alias=True, mode="json"), principal.name
+    )
     log.info(
         "started %s",
         instance_id,

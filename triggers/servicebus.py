@@ -27,6 +27,7 @@ from shared import names
 from shared.request import FieldError, RequestInvalid
 from shared.saga_models import Requester
 from triggers.intake import decode, saga_input
+from triggers.operator_api import record_new_run
 from triggers.settings import guardrails, saga_policy
 
 bp = df.Blueprint()
@@ -61,6 +62,9 @@ async def onboarding_message(
     )
     await client.start_new(
         names.SAGA, request.instance_id, saga_input(request, saga_policy(), requester)
+    )
+    await record_new_run(
+        client, request.instance_id, request.model_dump(by_alias=True, mode="json"), requester.name
     )
 
 
