@@ -22,12 +22,16 @@ from shared.azure_clients import SERVICEBUS_SETTING, on_reset, servicebus_client
 
 TOPIC_SETTING = "EVENTS_TOPIC"
 DEFAULT_TOPIC = "onboarding-events"
+_MILESTONE_KEYS = ("instanceId", "kind", "step", "at")
 
 
 def event_message(event: dict[str, Any]) -> ServiceBusMessage:
     kind = str(event.get("kind", "status"))
     ticket = str(event.get("ticketId", ""))
-    message_id = ":".join(str(event.get(k, "")) for k in ("instanceId", "kind", "step", "at"))[:128]
+    # A rejected message has no run: its event is keyed by the queue message it answers
+    # (stable over redeliveries), so two rejections in the same instant are not taken for one.
+    keys = ("kind", "sequenceNumber", "messageId") if kind == "rejected" else _MILESTONE_KEYS
+    message_id = ":".join(str(event.get(k, "")) for k in keys)[:128]
     return ServiceBusMessage(
         json.dumps(event, sort_keys=True),
         content_type="application/json",

@@ -1,13 +1,18 @@
 """Service Bus trigger on ``onboarding-requests``: same contract and dedup as the HTTP API.
 
-A message that can never be valid is not retried: it is completed, and its full body and the
-field errors are published as a ``rejected`` event on ``onboarding-events`` (the documented
-equivalent of dead-lettering, since a Python function cannot dead-letter its own message).
-A request outside the deployment's guardrails (shared/guardrails.py) is treated the same way:
-no run, a ``rejected`` event carrying the ``violations`` (rule, field, message) and, for readers
-of ``errors``, the same problems as {field, message}. Failures that may pass (Durable client
-errors, unreadable policy settings) raise, so the message is retried and, after the queue's max
-delivery count, dead-lettered by Service Bus.
+A message that can never be valid (not UTF-8 JSON, not an object, contract or guardrail
+violations, over 64 KiB) is not retried: the function returns, so the host completes it, after
+publishing a ``rejected`` event on ``onboarding-events`` that carries the message's id, delivery
+count and enqueued time, a reason a person can act on, the field errors (and policy
+``violations``) and the original body. That event is the documented equivalent of
+dead-lettering with a reason (docs/servicebus.md): a classic Python function cannot settle or
+dead-letter its own message. If publishing the event fails, the function raises, so the message
+is retried and, after the queue's max delivery count, dead-lettered by Service Bus: a rejection
+is never lost. Failures that may pass (Durable client errors, unreadable policy settings) raise
+for the same reason.
+
+A ticket that already has a run (any state, finished ones too) starts nothing: the run's id is
+derived from the ticket, and Durable would replace a finished instance if asked to start it.
 
 Service Bus does not tell the function who sent a message (the sender's right is its RBAC role
 on the queue), so the run records the requester from the message's ``requestedBy`` application
@@ -16,6 +21,9 @@ property, else the request's ``requestedBy`` field.
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import json
 import logging
 from typing import Any
 
@@ -24,15 +32,26 @@ import azure.functions as func
 
 from activities.notifications import publish_event
 from shared import names
-from shared.request import FieldError, RequestInvalid
+from shared.guardrails import Violation
+from shared.request import TICKET_ID, FieldError, RequestInvalid
 from shared.saga_models import Requester
-from triggers.intake import decode, saga_input
+from triggers.intake import MAX_BODY_BYTES, RequestTooLarge, decode, saga_input
 from triggers.operator_api import record_new_run
 from triggers.settings import guardrails, saga_policy
 
 bp = df.Blueprint()
 log = logging.getLogger("onboarding.servicebus")
 QUEUE = "onboarding-requests"
+
+# The rejected event keeps at most this much of the original body (flagged when cut).
+MAX_KEPT_BODY = 64 * 1024
+# JSON escaping can grow text up to 6x (control characters); past this the body goes as base64
+# (4/3), so a rejected event always fits the topic's 256 KiB message limit.
+MAX_ESCAPED_BODY = 96 * 1024
+MAX_ERRORS = 100  # field errors are sender-driven (one per bad array item); keep the event small
+MAX_TEXT = 512
+CONTRACT_DOC = "docs/request-contract.md"
+POLICY_DOC = "docs/security.md#guardrails"
 
 
 @bp.service_bus_queue_trigger(arg_name="msg", queue_name=QUEUE, connection="ServiceBusConnection")
@@ -44,39 +63,176 @@ async def onboarding_message(
     try:
         request = decode(body)
     except RequestInvalid as invalid:
-        _reject(msg, body, invalid.errors)
+        category, reason = _why_invalid(invalid, body)
+        _reject(msg, body, category, reason, invalid.errors)
         return
+    # SettingInvalid (an unreadable POLICY_* setting) propagates: retried, then dead-lettered.
     violations = guardrails().check(request)
     if violations:
         errors = [FieldError(field=v.field, message=v.message) for v in violations]
-        _reject(msg, body, errors, violations=[v.model_dump() for v in violations])
+        _reject(msg, body, "policy", _why_policy(violations), errors,
+                violations=[v.model_dump() for v in violations])  # fmt: skip
         return
-    existing = await client.get_status(request.instance_id)
-    if existing and existing.runtime_status is not None:
-        log.info("duplicate for %s", request.instance_id, extra={"instanceId": request.instance_id})
+    instance_id = request.instance_id
+    if await _has_run(client, instance_id):
+        _duplicate(msg, instance_id)
         return
     requester = Requester(
         name=_property(msg, "requestedBy") or request.requested_by,
         source="servicebus",
         claimed=request.requested_by,
     )
-    await client.start_new(
-        names.SAGA, request.instance_id, saga_input(request, saga_policy(), requester)
-    )
+    try:
+        await client.start_new(
+            names.SAGA, instance_id, saga_input(request, saga_policy(), requester)
+        )
+    except Exception:
+        # A resend of the same ticket under another MessageId, handled concurrently, may have
+        # started the run between the check and the start; Durable refuses the second start.
+        if await _has_run(client, instance_id):
+            _duplicate(msg, instance_id)
+            return
+        raise
     await record_new_run(
-        client, request.instance_id, request.model_dump(by_alias=True, mode="json"), requester.name
+        client, instance_id, request.model_dump(by_alias=True, mode="json"), requester.name
+    )
+    log.info("started %s from message %s", instance_id, msg.message_id,
+             extra={"instanceId": instance_id, "messageId": msg.message_id})  # fmt: skip
+
+
+async def _has_run(client: df.DurableOrchestrationClient, instance_id: str) -> bool:
+    existing = await client.get_status(instance_id)
+    return bool(existing and existing.runtime_status is not None)
+
+
+def _duplicate(msg: func.ServiceBusMessage, instance_id: str) -> None:
+    log.info("message %s repeats the ticket of %s; no second run", msg.message_id, instance_id,
+             extra={"instanceId": instance_id, "messageId": msg.message_id})  # fmt: skip
+
+
+# -- rejection ---------------------------------------------------------------------------------
+
+
+def _why_invalid(invalid: RequestInvalid, body: bytes) -> tuple[str, str]:
+    """A category and a sentence saying what is wrong and what to do about it."""
+    if isinstance(invalid, RequestTooLarge):
+        return "tooLarge", (
+            f"The message body is {len(body)} bytes; an onboarding request may be at most "
+            f"{MAX_BODY_BYTES} bytes. Shorten it (descriptions, repeated access entries) and "
+            "send it again."
+        )
+    only = invalid.errors[0] if len(invalid.errors) == 1 else None
+    if only is not None and only.field == "$":
+        if not body.strip():
+            return "empty", (
+                "The message body is empty. Send the onboarding request as a UTF-8 JSON object "
+                f"({CONTRACT_DOC})."
+            )
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return "notUtf8", (
+                f"The message body is not UTF-8 text (invalid byte at offset {exc.start}). Send "
+                f"the onboarding request as UTF-8 encoded JSON ({CONTRACT_DOC})."
+            )
+        if only.message.startswith("not valid JSON") or only.message == "nested too deeply":
+            return "notJson", (
+                f"The message body is {only.message}. Send the onboarding request as one JSON "
+                f"object ({CONTRACT_DOC}); the body below is what arrived."
+            )
+        return "notObject", (
+            f"The message body is JSON but {only.message.removeprefix('the request ')}, not "
+            "an array or a single value. Send one onboarding request per message."
+        )
+    listed = "; ".join(f"{e.field}: {e.message}" for e in invalid.errors[:3])
+    more = f" (and {len(invalid.errors) - 3} more)" if len(invalid.errors) > 3 else ""
+    return "contract", _cut(
+        limit=1000,
+        text=f"The request breaks the request contract in {len(invalid.errors)} field(s): "
+        f"{listed}{more}. Fix the fields named in 'errors' and send it again ({CONTRACT_DOC}).",
+    )
+
+
+def _why_policy(violations: list[Violation]) -> str:
+    listed = "; ".join(f"{v.field}: {v.message}" for v in violations[:3])
+    return _cut(
+        limit=1000,
+        text=f"The request is outside this deployment's policy ({len(violations)} rule(s)): "
+        f"{listed}. Change the named fields, or ask the platform team to change the POLICY_* "
+        f"settings ({POLICY_DOC}).",
     )
 
 
 def _reject(
-    msg: func.ServiceBusMessage, body: bytes, errors: list[FieldError], **extra: Any
+    msg: func.ServiceBusMessage,
+    body: bytes,
+    category: str,
+    reason: str,
+    errors: list[FieldError],
+    **extra: Any,
 ) -> None:
-    log.warning("rejected message %s", msg.message_id, extra={"messageId": msg.message_id})
-    publish_event(
-        {"kind": "rejected", "messageId": msg.message_id, "at": str(msg.enqueued_time_utc),
-         "errors": [e.model_dump() for e in errors], **extra,
-         "body": body[:65536].decode("utf-8", "replace")}
-    )  # fmt: skip
+    log.warning("rejected message %s (%s)", msg.message_id, category,
+                extra={"messageId": msg.message_id, "category": category})  # fmt: skip
+    event: dict[str, Any] = {
+        "kind": "rejected",
+        "at": dt.datetime.now(dt.UTC).isoformat(),
+        "messageId": msg.message_id,
+        "sequenceNumber": msg.sequence_number,
+        "deliveryCount": msg.delivery_count,
+        "enqueuedTimeUtc": _iso(msg.enqueued_time_utc),
+        "category": category,
+        "reason": reason,
+        "errors": [_bounded(e) for e in errors[:MAX_ERRORS]],
+        "errorCount": len(errors),
+        **extra,
+        **_kept_body(body),
+    }
+    ticket = _ticket_of(body)
+    if ticket is not None:
+        # Correlation id = ticket, like every other event, so the ticketing system can match it.
+        event["ticketId"] = ticket
+    # Raises when the topic cannot take it: the message is then retried, not lost.
+    publish_event(event)
+
+
+def _kept_body(body: bytes) -> dict[str, Any]:
+    kept = body[:MAX_KEPT_BODY]
+    shape: dict[str, Any] = {"bodySize": len(body), "bodyTruncated": len(body) > MAX_KEPT_BODY}
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    else:
+        # The whole body is UTF-8, so only a character split at the cut can fail to decode.
+        text = kept.decode("utf-8", "ignore")
+    if text is not None and len(json.dumps(text)) <= MAX_ESCAPED_BODY:
+        return {**shape, "body": text, "bodyEncoding": "utf-8"}
+    return {**shape, "body": base64.b64encode(kept).decode("ascii"), "bodyEncoding": "base64"}
+
+
+def _ticket_of(body: bytes) -> str | None:
+    """The body's ticket id when it is a well-formed one (bare request or CloudEvents data)."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    if isinstance(payload, dict) and isinstance(payload.get("data"), dict):
+        payload = payload["data"] if "specversion" in payload else payload
+    ticket = payload.get("ticketId") if isinstance(payload, dict) else None
+    return ticket if isinstance(ticket, str) and TICKET_ID.match(ticket) else None
+
+
+def _bounded(error: FieldError) -> dict[str, Any]:
+    # Unknown-field paths echo the sender's keys, which may be arbitrarily long.
+    return {"field": _cut(error.field), "message": _cut(error.message)}
+
+
+def _cut(text: str, limit: int = MAX_TEXT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if isinstance(value, dt.datetime) else None
 
 
 def _property(msg: func.ServiceBusMessage, name: str) -> str | None:
