@@ -4,9 +4,13 @@
                                            (its "dashboard" is the operators' page)
     onboard demo                           three sample onboardings, watched live (make demo)
     onboard submit FILE [--dry-run]        start (or find) the run for a request
+    onboard submit FILE --via servicebus   put the request on queue onboarding-requests
+    onboard events [--follow] [--max N]    status events from topic onboarding-events
     onboard show ID                        a run's state and steps
 
 ``--api`` (or ``ONBOARD_API``) names the app's base URL; default http://127.0.0.1:7071/api.
+Over Service Bus (docs/servicebus.md), ``--connection-string`` (or ``ServiceBusConnection``)
+or ``--namespace`` (DefaultAzureCredential) names the namespace.
 """
 
 from __future__ import annotations
@@ -58,12 +62,51 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--dry-run", action="store_true", help="check only; change nothing")
     submit.add_argument("--wait", action="store_true", help="follow the run until it ends")
     submit.add_argument("--api")
+    submit.add_argument(
+        "--via",
+        choices=["http", "servicebus"],
+        default="http",
+        help="servicebus: send to queue onboarding-requests (MessageId = ticket)",
+    )
+    submit.add_argument(
+        "--message-id",
+        help="with --via servicebus: another MessageId than the ticket, for a "
+        "corrected resend inside the duplicate-detection window",
+    )
+    _servicebus_options(submit)
+
+    events = sub.add_parser("events", help="status events from topic onboarding-events")
+    events.add_argument("--subscription", default="ticketing", help="default: ticketing")
+    events.add_argument("--follow", action="store_true", help="keep waiting for new events")
+    events.add_argument("--max", type=int, metavar="N", help="stop after N events")
+    events.add_argument(
+        "--wait",
+        type=float,
+        default=3.0,
+        metavar="SECONDS",
+        help="without --follow: stop after this long with no event (3)",
+    )
+    events.add_argument("--json", action="store_true", help="print each event's raw body")
+    _servicebus_options(events)
 
     show = sub.add_parser("show", help="a run's state and steps")
     show.add_argument("id")
     show.add_argument("--json", action="store_true", help="the raw JSON view")
     show.add_argument("--api")
     return parser
+
+
+def _servicebus_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--connection-string",
+        metavar="CS",
+        help="Service Bus connection string (default: $ServiceBusConnection)",
+    )
+    parser.add_argument(
+        "--namespace",
+        metavar="FQDN",
+        help="<name>.servicebus.windows.net, signed in with DefaultAzureCredential",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
             return submit(args)
         if args.command == "show":
             return show(args)
+        if args.command == "events":
+            return events(args)
     except CliError as err:
         print(f"onboard: {err}", file=sys.stderr)
         return 2
@@ -125,6 +170,10 @@ def submit(args: argparse.Namespace) -> int:
         body = args.file.read_bytes()
     except OSError as err:
         raise CliError(f"cannot read {args.file}: {err.strerror}") from None
+    if args.via == "servicebus":
+        return _submit_servicebus(args, body)
+    if args.message_id or args.connection_string or args.namespace:
+        raise CliError("--message-id, --connection-string and --namespace are for --via servicebus")
     api = api_base(args.api)
     url = f"{api}/onboardings" + ("?dryRun=true" if args.dry_run else "")
     reply = call("POST", url, role=REQUESTER, body=body)
@@ -139,6 +188,41 @@ def submit(args: argparse.Namespace) -> int:
     print(f"{verb} {run_id}")
     if args.wait:
         return _follow(api, run_id)
+    return 0
+
+
+def _submit_servicebus(args: argparse.Namespace, body: bytes) -> int:
+    from cli import servicebus_io
+
+    if args.dry_run or args.wait or args.api:
+        raise CliError(
+            "--dry-run, --wait and --api are for --via http; follow a Service Bus "
+            "request with `onboard events --follow`"
+        )
+    where = servicebus_io.target(args.connection_string, args.namespace)
+    sent = servicebus_io.send_request(body, where, message_id=args.message_id)
+    print("\n".join(servicebus_io.describe_sent(sent)))
+    return 0
+
+
+def events(args: argparse.Namespace) -> int:
+    from cli import servicebus_io
+
+    if args.max is not None and args.max < 1:
+        raise CliError("--max wants a number of events, 1 or more")
+    where = servicebus_io.target(args.connection_string, args.namespace)
+    try:
+        servicebus_io.receive_events(
+            where,
+            subscription=args.subscription,
+            follow=args.follow,
+            max_events=args.max,
+            raw=args.json,
+            wait=args.wait,
+        )
+    except KeyboardInterrupt:
+        # Events printed so far were completed; the one being printed comes back later.
+        return 130
     return 0
 
 
