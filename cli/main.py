@@ -7,6 +7,7 @@
     onboard submit FILE --via servicebus   put the request on queue onboarding-requests
     onboard events [--follow] [--max N]    status events from topic onboarding-events
     onboard show ID                        a run's state and steps
+    onboard list|history|terminate|retry|approve|supply   operators (cli/operator_commands.py)
 
 ``--api`` (or ``ONBOARD_API``) names the app's base URL; default http://127.0.0.1:7071/api.
 Over Service Bus (docs/servicebus.md), ``--connection-string`` (or ``ServiceBusConnection``)
@@ -25,6 +26,9 @@ import time
 from pathlib import Path
 
 from cli.api_client import CliError, api_base, call
+from cli.operator_commands import COMMANDS as OPERATOR_COMMANDS
+from cli.operator_commands import register as register_operator_commands
+from cli.operator_commands import run as run_operator_command
 from cli.render import describe_problem, describe_run
 
 REQUESTER, READER = "Onboarding.Requester", "Onboarding.Reader"
@@ -93,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("id")
     show.add_argument("--json", action="store_true", help="the raw JSON view")
     show.add_argument("--api")
+    register_operator_commands(sub)
     return parser
 
 
@@ -124,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
             return show(args)
         if args.command == "events":
             return events(args)
+        if args.command in OPERATOR_COMMANDS:
+            return run_operator_command(args)
     except CliError as err:
         print(f"onboard: {err}", file=sys.stderr)
         return 2

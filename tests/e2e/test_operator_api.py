@@ -358,3 +358,22 @@ def test_every_route_needs_a_principal_and_the_right_role(stack: Stack) -> None:
         else:
             for allowed in (READER, REQUESTER, OPERATOR):
                 assert http(method, url, None, allowed).status in (200, 404), path
+
+
+def test_cli_lists_pages_reads_history_and_reports_refusals(stack: Stack, sample, capsys) -> None:
+    from cli.main import main
+
+    run_id = _start(stack, sample("integration-shared"))
+    stack.wait(run_id)
+    run_index_table().put_run(_rows(3)[0])
+    assert main(["list", "--api", stack.api, "--top", "1", "--all", "--json"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [json.loads(line)["id"] for line in lines] == [run_id, "onboard-chg-00000"]
+    assert main(["list", "--api", stack.api, "--ticket", "CHG-1002"]) == 0
+    assert run_id in capsys.readouterr().out
+    assert main(["history", run_id, "--api", stack.api]) == 0
+    assert json.loads(capsys.readouterr().out)["instances"][0]["id"] == run_id
+    assert main(["terminate", run_id, "--reason", "late", "--api", stack.api]) == 1
+    assert "does not allow" in capsys.readouterr().err
+    assert main(["supply", run_id, "--ip", "8.8.8.8", "--api", stack.api]) == 1
+    assert main(["retry", run_id, "--api", stack.api]) == 1
