@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,8 @@ class Simulator:
     """A running simulator: ARM over HTTPS and (optionally) Service Bus over AMQP, on 127.0.0.1.
 
     ARM state lives in memory (certificates in ``state_dir``); Service Bus state is kept in
-    ``state_dir/servicebus`` so queued messages survive a restart. Both share one clock.
+    ``state_dir/servicebus`` so queued messages survive a restart. Both share one clock, except
+    that Service Bus time never runs behind the wall clock (see :meth:`_servicebus_now`).
 
     Usable as a context manager::
 
@@ -44,12 +46,18 @@ class Simulator:
             self.servicebus = ServiceBusSimulator(
                 state_dir=self.state_dir / "servicebus",
                 port=servicebus_port,
-                clock=self.simulation.clock.now,
+                clock=self._servicebus_now,
             )
             self.simulation.servicebus = self.servicebus
         self._server: SimulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.tls: TlsFiles | None = None
+
+    def _servicebus_now(self) -> float:
+        # The SDK refuses to settle a message whose locked_until is behind the local wall clock
+        # (MessageLockLostError, without asking the broker). On a virtual clock behind the wall
+        # clock (its epoch is 2026-01-01) every settlement failed and messages were redelivered.
+        return max(time.time(), self.simulation.clock.now().timestamp())
 
     def start(self) -> Simulator:
         self.tls = ensure_tls_files(self.state_dir)

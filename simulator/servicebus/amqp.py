@@ -73,7 +73,7 @@ class _LinkRole:
     node: MessageStore | SendTarget | None = None
     presettled: bool = False
     # incoming bytes of a transfer that spans several frames
-    partial: dict[int, bytearray] = field(default_factory=dict)
+    partial: dict[str, bytearray] = field(default_factory=dict)
 
 
 @dataclass
@@ -370,7 +370,9 @@ class AmqpServer:
             delivery.settle()
 
     def _incoming(self, client: _Client, role: _LinkRole, link: Link, delivery: Delivery) -> None:
-        buffer = role.partial.setdefault(id(delivery), bytearray())
+        # Keyed by tag (unique among a link's unsettled deliveries): proton hands each frame's
+        # event a fresh Delivery wrapper, so id(delivery) lost the first frames of a large one.
+        buffer = role.partial.setdefault(delivery.tag, bytearray())
         while True:
             chunk = link.recv(max(delivery.pending, 1))
             if not chunk:
@@ -378,7 +380,7 @@ class AmqpServer:
             buffer.extend(chunk)
         if delivery.partial:
             return
-        del role.partial[id(delivery)]
+        del role.partial[delivery.tag]
         link.advance()
         try:
             if role.kind == "cbs":
