@@ -119,9 +119,11 @@ def test_a_run_view_needs_a_signed_in_caller(stack: Stack, sample) -> None:
 @pytest.mark.settings({"POLICY_REQUIRE_APPROVAL": "true"})
 def test_approval_wait_is_resolved_by_the_raised_event(stack: Stack, sample) -> None:
     run_id = stack.submit(sample("injection")).body["id"]
-    stack.advance_until(lambda: stack.waiting_for(run_id, "approval"))
-    assert stack.resource(f"{GATEWAYS}/gw-payments") is None, "nothing built before approval"
-    stack.raise_event(run_id, "approval", {"approved": True, "by": "bob@contoso.example"})
+    # Held from the wait to the event: an idle virtual clock would skip to the deadline.
+    with stack.host.clock.hold():
+        stack.advance_until(lambda: stack.waiting_for(run_id, "approval"))
+        assert stack.resource(f"{GATEWAYS}/gw-payments") is None, "nothing built before approval"
+        stack.raise_event(run_id, "approval", {"approved": True, "by": "bob@contoso.example"})
     run = stack.wait(run_id)
     assert run["output"]["outcome"] == "Succeeded", run["output"]
 
@@ -130,8 +132,9 @@ def test_approval_wait_is_resolved_by_the_raised_event(stack: Stack, sample) -> 
 def test_a_refused_approval_compensates(stack: Stack, sample) -> None:
     before = stack.resources()
     run_id = stack.submit(sample("injection")).body["id"]
-    stack.advance_until(lambda: stack.waiting_for(run_id, "approval"))
-    stack.raise_event(run_id, "approval", {"approved": False, "reason": "not this quarter"})
+    with stack.host.clock.hold():
+        stack.advance_until(lambda: stack.waiting_for(run_id, "approval"))
+        stack.raise_event(run_id, "approval", {"approved": False, "reason": "not this quarter"})
     run = stack.wait(run_id)
     assert run["output"]["outcome"] == "Compensated", run["output"]
     assert "not this quarter" in {s["name"]: s for s in run["steps"]}["approval"]["error"]
@@ -142,10 +145,11 @@ def test_private_ip_wait_is_resolved_by_the_raised_event(stack: Stack, sample) -
     # Real ARM does not report a workspace gateway's private VIP (arm-behaviour.md §3.6).
     stack.sim.simulation.timings.gateway_exposes_private_ip = False
     run_id = stack.submit(sample("injection")).body["id"]
-    stack.advance_until(lambda: stack.waiting_for(run_id, "private IP"))
-    stack.raise_event(run_id, "private_ip", {"ip": "8.8.8.8"})  # public: asked again
-    stack.advance_until(lambda: stack.waiting_for(run_id, "valid private IP"))
-    stack.raise_event(run_id, "private_ip", {"ip": "10.20.1.9"})
+    with stack.host.clock.hold():
+        stack.advance_until(lambda: stack.waiting_for(run_id, "private IP"))
+        stack.raise_event(run_id, "private_ip", {"ip": "8.8.8.8"})  # public: asked again
+        stack.advance_until(lambda: stack.waiting_for(run_id, "valid private IP"))
+        stack.raise_event(run_id, "private_ip", {"ip": "10.20.1.9"})
     run = stack.wait(run_id)
     assert run["output"]["outcome"] == "Succeeded", run["output"]
     zone = next(
@@ -165,8 +169,9 @@ def test_stalled_build_waits_for_the_operators_decision(
     # A 10-hour build passes the 6-hour deadline: the run asks an operator what to do.
     stack.sim.simulation.timings.gateway_build_minutes = 600
     run_id = stack.submit(sample("injection")).body["id"]
-    stack.advance_until(lambda: stack.waiting_for(run_id, "stalled"))
-    stack.raise_event(run_id, "stalled_decision", {"action": decision})
+    with stack.host.clock.hold():
+        stack.advance_until(lambda: stack.waiting_for(run_id, "stalled"))
+        stack.raise_event(run_id, "stalled_decision", {"action": decision})
     run = stack.wait(run_id)
     assert run["output"]["outcome"] == outcome, run["output"]
     gateway = stack.resource(f"{GATEWAYS}/gw-payments")
