@@ -80,17 +80,27 @@ class RunIndex:
 
     # -- writes ---------------------------------------------------------------------------
     def put_run(self, row: Mapping[str, Any]) -> str:
-        """Write a run's row and its id pointer (merge: re-writing is harmless)."""
+        """Write a run's row and its id pointer (merge: re-writing is harmless).
+
+        The pointer is inserted first and the first writer's key wins: the start path and the
+        first milestone may both write a new run's row, with creation times that differ by
+        milliseconds; without this they would make two rows for one run.
+        """
         self._ensure_table()
         created = run_index.parse_time(str(row["createdAt"]))
         key = run_index.row_key(created, str(row["id"]))
         entity = {k: v for k, v in row.items() if v is not None}
+        try:
+            self.table.create_entity(
+                {"PartitionKey": run_index.POINTER_PARTITION, "RowKey": row["id"], "row": key}
+            )
+        except ResourceExistsError:
+            existing = self._key(str(row["id"]))
+            if existing and existing != key:
+                key = existing
+                entity.pop("createdAt", None)  # the row keeps the time its key was made from
         self.table.upsert_entity(
             {"PartitionKey": run_index.RUN_PARTITION, "RowKey": key, **entity}, UpdateMode.MERGE
-        )
-        self.table.upsert_entity(
-            {"PartitionKey": run_index.POINTER_PARTITION, "RowKey": row["id"], "row": key},
-            UpdateMode.MERGE,
         )
         return key
 
