@@ -199,13 +199,17 @@ class Saga:
         failing the step, so the run undoes what it made. Waiting on it adds no history until
         it is raised.
         """
+        # One waiter per event for the whole wait, not one per reminder: the SDK hands an event
+        # to a waiter created earlier, so a fresh waiter after each reminder could miss it.
+        raised = cancel = None
         while not passed(self.current_time(), deadline):
             self.status(step, what, deadline, event)
             milestone(self.ctx, self.req.ticket_id, "waiting on operator", step=step, event=event)
             yield from self.notify("waitingOnOperator", step=step, waiting_for=what, event=event,
                                    until=deadline.isoformat())  # fmt: skip
-            raised = self.ctx.wait_for_external_event(event)
-            cancel = self.ctx.wait_for_external_event(names.EVENT_CANCEL)
+            if raised is None or cancel is None:
+                raised = self.ctx.wait_for_external_event(event)
+                cancel = self.ctx.wait_for_external_event(names.EVENT_CANCEL)
             timer = self.ctx.create_timer(
                 next_wake(self.current_time(), deadline, self.policy.reminder_hours)
             )

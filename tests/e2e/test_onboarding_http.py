@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from devhost.stepping import jump_to_next_timer
 from tests.e2e.conftest import REQUESTER, Stack
 
 SUB_RG = "/subscriptions/3f2e1d0c-9b8a-4765-8432-10fedcba9876/resourceGroups"
@@ -179,3 +180,19 @@ def test_stalled_build_waits_for_the_operators_decision(
         assert gateway is not None and gateway["properties"]["provisioningState"] == "Succeeded"
     else:
         assert gateway is None
+
+
+@pytest.mark.settings({"POLICY_REQUIRE_APPROVAL": "true", "POLICY_REMINDER_HOURS": "1"})
+def test_an_approval_arriving_with_a_reminder_is_not_lost(stack: Stack, sample) -> None:
+    # Suspended, the run receives the event and the due reminder timer in one episode on
+    # resume: the event must still reach the wait (one waiter per wait, not per reminder).
+    run_id = stack.submit(sample("injection")).body["id"]
+    with stack.host.clock.hold():
+        stack.advance_until(lambda: stack.waiting_for(run_id, "approval"))
+        stack.host.suspend(run_id, "test")
+        stack.raise_event(run_id, "approval", {"approved": True, "by": "bob@contoso.example"})
+        jump_to_next_timer(stack.host)  # the 1-hour reminder is now due as well
+        stack.host.resume(run_id, "test")
+        stack.advance_until(lambda: not stack.waiting_for(run_id, "approval"))
+    run = stack.wait(run_id)
+    assert run["output"]["outcome"] == "Succeeded", run["output"]
