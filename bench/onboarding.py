@@ -17,6 +17,7 @@ from cli.api_client import call
 from cli.samples import load_sample
 from cli.stack import LocalStack, StackOptions
 from devhost.store import Tx
+from simulator.handlers.tables import is_table_path
 
 REQUESTER = "Onboarding.Requester"
 
@@ -71,7 +72,9 @@ def one_run(
         stack.host.wait_for(run_id, timeout=300)
         run = call("GET", f"{stack.api_url}/onboardings/{run_id}", role=REQUESTER).body
         figures = RunFigures(outcome=(run.get("output") or {}).get("outcome", "?"))
-        figures.requests_by_verb = Counter(r["method"] for r in stack.sim.simulation.request_log)
+        figures.requests_by_verb = Counter(
+            r["method"] for r in stack.sim.simulation.request_log if not is_table_path(r["path"])
+        )
         sizes = history_sizes(stack.host, run_id)
         per_instance = {i: max([n, *cleared.get(i, [])]) for i, n in sizes.items()}
         figures.history_total = sum(sizes.values()) + sum(
