@@ -110,7 +110,12 @@ class Saga:
         self.steps[name] = StepRecord(name=name, status="skipped")
 
     def status(
-        self, step: str, waiting_for: str, until: dt.datetime | None, event: str | None = None
+        self,
+        step: str,
+        waiting_for: str,
+        until: dt.datetime | None,
+        event: str | None = None,
+        cancellable: bool = False,
     ) -> None:
         custom: dict[str, Any] = {
             "step": step,
@@ -121,6 +126,8 @@ class Saga:
         if event is not None:
             # The operator API acts only on the event the run waits for (and cancel with it).
             custom["operatorEvent"] = event
+        if event is not None or cancellable:
+            custom["cancellable"] = True  # a cancel event is awaited now
         self.ctx.set_custom_status(custom)
 
     def working(self, step: str, what: str, policy: str = "default") -> None:
@@ -139,6 +146,12 @@ class Saga:
     def failed(self, record: StepRecord, result: RunStepResult) -> StepFailed:
         error = result.error or {}
         return self.fail(record, f"{error.get('code', 'Error')}: {error.get('message', '')}")
+
+    def cancelled(self, step: str, cancel: Any) -> StepFailed:
+        """The operator's terminate-with-compensation: the step fails, the run undoes its work."""
+        request = parse_cancel(cancel.result)
+        record = self.steps.get(step) or self.begin(step)
+        return self.fail(record, f"terminated by {request.by}: {request.reason}")
 
     def fail(self, record: StepRecord, message: str) -> StepFailed:
         record.status, record.ended, record.error = (
@@ -191,7 +204,7 @@ class Saga:
             yield self.ctx.call_activity(names.PUBLISH_EVENT, event.payload())
 
     def operator_wait(
-        self, step: str, event: str, what: str, deadline: dt.datetime
+        self, step: str, event: str, what: str, deadline: dt.datetime, cancel: Any = None
     ) -> Generator[Any, Any, Any]:
         """Wait for an operator event, reminding at intervals; None once the deadline passes.
 
@@ -201,14 +214,15 @@ class Saga:
         """
         # One waiter per event for the whole wait, not one per reminder: the SDK hands an event
         # to a waiter created earlier, so a fresh waiter after each reminder could miss it.
-        raised = cancel = None
+        raised = None
         while not passed(self.current_time(), deadline):
             self.status(step, what, deadline, event)
             milestone(self.ctx, self.req.ticket_id, "waiting on operator", step=step, event=event)
             yield from self.notify("waitingOnOperator", step=step, waiting_for=what, event=event,
                                    until=deadline.isoformat())  # fmt: skip
-            if raised is None or cancel is None:
+            if raised is None:
                 raised = self.ctx.wait_for_external_event(event)
+            if cancel is None:
                 cancel = self.ctx.wait_for_external_event(names.EVENT_CANCEL)
             timer = self.ctx.create_timer(
                 next_wake(self.current_time(), deadline, self.policy.reminder_hours)
@@ -216,9 +230,7 @@ class Saga:
             winner = yield self.ctx.task_any([raised, cancel, timer])
             if winner == cancel:
                 timer.cancel()
-                request = parse_cancel(cancel.result)
-                record = self.steps.get(step) or self.begin(step)
-                raise self.fail(record, f"terminated by {request.by}: {request.reason}")
+                raise self.cancelled(step, cancel)
             if winner == raised:
                 timer.cancel()
                 return raised.result
@@ -440,17 +452,22 @@ class Saga:
     ) -> Generator[Any, Any, WaiterResult]:
         record = self.begin("wait")
         deadline = build_deadline(self.current_time(), self.policy)
+        # The build is the hours-long part: an operator may cancel it (terminate with
+        # compensation). The waiter then runs on until its next poll finds the gateway deleted
+        # by the undo; its answer is ignored. One cancel waiter serves the whole step.
+        cancel = self.ctx.wait_for_external_event(names.EVENT_CANCEL)
         while True:
-            self.status("wait", "gateway build", deadline)
+            self.status("wait", "gateway build", deadline, cancellable=True)
             self.child += 1
-            waited = WaiterResult.model_validate(
-                (yield self.ctx.call_sub_orchestrator(
-                    names.GATEWAY_WAITER,
-                    _json(WaiterInput(gateway_id=gateway_id,
-                                      started_at=build_started.isoformat(),
-                                      deadline_at=deadline.isoformat())),
-                    f"{self.ctx.instance_id}:{self.child}"))
+            child = self.ctx.call_sub_orchestrator(
+                names.GATEWAY_WAITER,
+                _json(WaiterInput(gateway_id=gateway_id, started_at=build_started.isoformat(),
+                                  deadline_at=deadline.isoformat())),
+                f"{self.ctx.instance_id}:{self.child}",
             )  # fmt: skip
+            if (yield self.ctx.task_any([child, cancel])) == cancel:
+                raise self.cancelled("wait", cancel)
+            waited = WaiterResult.model_validate(child.result)
             record.attempts += waited.polls
             if not waited.stalled:
                 break
@@ -458,7 +475,7 @@ class Saga:
             payload = yield from self.operator_wait(
                 "wait", names.EVENT_STALLED_DECISION,
                 "decision on a stalled gateway build (keepWaiting or abort)",
-                deadline_after(self.current_time(), self.policy.stalled_timeout_hours),
+                deadline_after(self.current_time(), self.policy.stalled_timeout_hours), cancel,
             )  # fmt: skip
             if payload is None or parse_stalled_decision(payload) == "abort":
                 why = "aborted by the operator" if payload is not None else "no operator decision"

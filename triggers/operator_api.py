@@ -379,14 +379,15 @@ async def terminate_onboarding(
         return _conflict(instance_id, f"The run is {runtime}; only an active run can be "
                                       "terminated.", status)  # fmt: skip
     if compensate:
-        waiting = _custom(status).get("operatorEvent")
-        if not waiting:
+        custom = _custom(status)
+        if not (custom.get("cancellable") or custom.get("operatorEvent")):
             return _conflict(
                 instance_id,
-                "Terminate with compensation works while the run waits on an operator "
-                "(approval, a stalled build's decision or a private IP): the run then undoes "
-                "what it made. This run is busy with a step; try again when it waits, or "
-                "terminate without compensation (its resources stay; see docs/operators.md).",
+                "Terminate with compensation works while the run waits: for the gateway build "
+                "or on an operator (approval, a stalled build's decision, a private IP); the "
+                "run then undoes what it made. This run is busy with a short step; try again "
+                "in a moment, or terminate without compensation (its resources stay; see "
+                "docs/operators.md).",
                 status,
             )
         await client.raise_event(

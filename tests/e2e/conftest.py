@@ -88,6 +88,11 @@ class Stack:
         client = self.host.client()
         return [s for s in self.host.run(client.get_status_all()) if ":" not in s.instance_id]
 
+    def all_instances(self) -> list[Any]:
+        """Every instance, sub-orchestrations included."""
+        client = self.host.client()
+        return list(self.host.run(client.get_status_all()))
+
     def resources(self) -> set[str]:
         return {r["id"].lower() for r in self.sim.simulation.state()["resources"]}
 

@@ -227,6 +227,27 @@ def test_terminate_with_compensation_leaves_the_simulator_as_before(stack: Stack
     assert _post(stack, f"/{run_id}/terminate", {"reason": "again"}).status == 409
 
 
+def test_terminate_with_compensation_during_the_build_undoes_the_gateway_too(
+    stack: Stack, sample
+) -> None:
+    before = stack.resources()
+    run_id = _start(stack, sample("injection"))
+    with stack.host.clock.hold():
+        stack.advance_until(lambda: stack.waiting_for(run_id, "gateway build"))
+        gateway = stack.resource(f"{GATEWAYS}/gw-payments")
+        assert gateway and gateway["properties"]["provisioningState"] != "Succeeded"
+        reply = _post(stack, f"/{run_id}/terminate", {"reason": "wrong VNet", "compensate": True})
+        assert reply.status == 202, reply.body
+    run = stack.wait(run_id)
+    assert run["output"]["outcome"] == "Compensated", run["output"]
+    assert "wrong VNet" in {s["name"]: s for s in run["steps"]}["wait"]["error"]
+    assert stack.resources() == before
+    # The abandoned waiter finds the gateway gone at its next poll and ends too.
+    stack.advance_until(
+        lambda: all(i.runtime_status.value != "Running" for i in stack.all_instances())
+    )
+
+
 @pytest.mark.settings({"POLICY_REQUIRE_APPROVAL": "true"})
 def test_terminate_approve_and_reject(stack: Stack, sample) -> None:
     approve = _start(stack, sample("injection"))
