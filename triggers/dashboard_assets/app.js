@@ -486,7 +486,7 @@ function actionsFor(run) {
       label: "Terminate and compensate",
       enabled: running,
       danger: true,
-      what: `Stops run ${id} and then undoes every resource it created (in reverse order). The run ends Terminated; this cannot be resumed.`,
+      what: `Stops run ${id} while it waits (for the gateway build or on an operator) and undoes every resource it created, in reverse order. The run ends with outcome Compensated; this cannot be resumed. A run busy with a short step answers 409: try again in a moment.`,
       path: `${base}/terminate`,
       fields: [reason],
       body: (v) => ({ reason: v.reason, compensate: true }),
