@@ -37,6 +37,7 @@ from shared.network_models import ConfigureSubnetInput, EnsureNsgInput, NsgRecor
 from shared.operator_events import (
     parse_approval,
     parse_cancel,
+    parse_failed_decision,
     parse_private_ip,
     parse_stalled_decision,
 )
@@ -171,25 +172,62 @@ class Saga:
         self, record: StepRecord, activity: str, payload: BaseModel, policy: str = "default"
     ) -> Generator[Any, Any, Any]:
         """Run one activity inline with retries; raise StepFailed when it cannot succeed."""
-        result = yield from run_with_retry(self.ctx, activity, _json(payload), POLICIES[policy])
-        record.attempts += result.attempts
-        if not result.ok:
-            raise self.failed(record, result)
-        return result.result
+        while True:
+            result = yield from run_with_retry(self.ctx, activity, _json(payload), POLICIES[policy])
+            record.attempts += result.attempts
+            if result.ok:
+                return result.result
+            if not (yield from self.hold_failed(record, result)):
+                raise self.failed(record, result)
 
     def parallel(self, calls: list[Call]) -> Generator[Any, Any, list[RunStepResult]]:
-        """Run activities side by side as run_step sub-orchestrations; none of them raises."""
-        tasks = []
-        for activity, payload, policy in calls:
-            self.child += 1
-            body = RunStepInput(activity=activity, payload=_json(payload), policy=policy)  # type: ignore[arg-type]
-            tasks.append(
-                self.ctx.call_sub_orchestrator(
-                    names.RUN_STEP, _json(body), f"{self.ctx.instance_id}:{self.child}"
+        """Run activities side by side as run_step sub-orchestrations; none of them raises.
+
+        When some fail and the policy holds failed steps, the run waits for an operator; on
+        "retry" only the failed calls run again (the ones that succeeded are kept).
+        """
+        results: list[RunStepResult | None] = [None] * len(calls)
+        todo = list(range(len(calls)))
+        while True:
+            tasks = []
+            for index in todo:
+                activity, payload, policy = calls[index]
+                self.child += 1
+                body = RunStepInput(activity=activity, payload=_json(payload), policy=policy)  # type: ignore[arg-type]
+                tasks.append(
+                    self.ctx.call_sub_orchestrator(
+                        names.RUN_STEP, _json(body), f"{self.ctx.instance_id}:{self.child}"
+                    )
                 )
-            )
-        results = yield self.ctx.task_all(tasks)
-        return [RunStepResult.model_validate(r) for r in results]
+            done = yield self.ctx.task_all(tasks)
+            for index, raw in zip(todo, done, strict=True):
+                results[index] = RunStepResult.model_validate(raw)
+            todo = [i for i, r in enumerate(results) if r is not None and not r.ok]
+            failed = results[todo[0]] if todo else None
+            if failed is None or self.current is None:
+                break
+            if not (yield from self.hold_failed(self.current, failed)):
+                break
+        return [r for r in results if r is not None]
+
+    def hold_failed(self, record: StepRecord, result: RunStepResult) -> Generator[Any, Any, bool]:
+        """Hold a step that cannot succeed for an operator; True when they ask to retry it."""
+        if self.policy.failed_step_hold_hours <= 0:
+            return False
+        error = result.error or {}
+        message = f"{error.get('code', 'Error')}: {error.get('message', '')}"[:500]
+        record.status, record.error = "failed", message
+        deadline = deadline_after(self.current_time(), self.policy.failed_step_hold_hours)
+        payload = yield from self.operator_wait(
+            record.name, names.EVENT_FAILED_DECISION,
+            f"a decision on the failed {record.name} step: fix the cause, then retry "
+            "(or compensate)", deadline,
+        )  # fmt: skip
+        if payload is None or parse_failed_decision(payload) != "retry":
+            return False
+        record.status, record.error = "running", None
+        self.working(record.name, f"{record.name} again, as the operator asked")
+        return True
 
     def notify(self, kind: str, **detail: Any) -> Generator[Any, Any, None]:
         """Publish a status event; a failed publish never fails the onboarding."""

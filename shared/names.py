@@ -30,6 +30,14 @@ PUBLISH_EVENT = "publish_event"
 EVENT_APPROVAL = "approval"
 EVENT_PRIVATE_IP = "private_ip"
 EVENT_STALLED_DECISION = "stalled_decision"
-EVENT_OPERATOR_WAITS = (EVENT_APPROVAL, EVENT_PRIVATE_IP, EVENT_STALLED_DECISION)
+# A step that could not succeed, held for an operator (POLICY_FAILED_STEP_HOLD_HOURS):
+# {"action": "retry"} re-runs the failed step once its cause is fixed, anything else compensates.
+EVENT_FAILED_DECISION = "failed_decision"
+EVENT_OPERATOR_WAITS = (
+    EVENT_APPROVAL,
+    EVENT_PRIVATE_IP,
+    EVENT_STALLED_DECISION,
+    EVENT_FAILED_DECISION,
+)
 # Raised by the operator API (terminate with compensation) while the run waits on an operator
 EVENT_CANCEL = "cancel"

@@ -93,3 +93,13 @@ def parse_cancel(payload: Any) -> Cancel:
     by = str(body.get("by") or "an operator")[:256]
     reason = str(body.get("reason") or "no reason given")[:500]
     return Cancel(by=by, reason=reason)
+
+
+FailedAction = Literal["retry", "compensate"]
+
+
+def parse_failed_decision(payload: Any) -> FailedAction:
+    """``{"action": "retry"}`` (or the bare string) re-runs the failed step; else compensate."""
+    value = decode(payload)
+    action = value.get("action") if isinstance(value, dict) else value
+    return "retry" if action == "retry" else "compensate"

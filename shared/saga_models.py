@@ -21,6 +21,9 @@ class SagaPolicy(WireModel):
     build_deadline_hours: float = 6.0
     private_ip_timeout_hours: float = 72.0
     stalled_timeout_hours: float = 72.0
+    # 0: a step that cannot succeed is compensated at once. More: the run holds that long for
+    # an operator to fix the cause and retry the step (completed steps are kept), then undoes.
+    failed_step_hold_hours: float = 0.0
 
 
 class Requester(WireModel):

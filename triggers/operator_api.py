@@ -486,6 +486,14 @@ async def retry_onboarding(
         return started
     principal, instance_id, status, _ = started
     runtime, outcome = _runtime(status), _output(status).get("outcome")
+    if _custom(status).get("operatorEvent") == names.EVENT_FAILED_DECISION:
+        # The run holds its failed step (POLICY_FAILED_STEP_HOLD_HOURS): retry it in place;
+        # the steps it completed stay done.
+        await client.raise_event(
+            instance_id, names.EVENT_FAILED_DECISION, {"action": "retry", "by": principal.name}
+        )
+        await _record(instance_id, _action(principal, "retry", instance_id, "retry in place"))
+        return await _accepted(client, instance_id)
     if not (runtime == "Failed" or (runtime == "Completed" and outcome in RETRYABLE_OUTCOMES)):
         what = f"{runtime} ({outcome})" if outcome else str(runtime)
         return _conflict(

@@ -31,6 +31,7 @@ def saga_policy(env: Mapping[str, str] | None = None) -> SagaPolicy:
         ("POLICY_BUILD_DEADLINE_HOURS", "build_deadline_hours"),
         ("POLICY_PRIVATE_IP_TIMEOUT_HOURS", "private_ip_timeout_hours"),
         ("POLICY_REMINDER_HOURS", "reminder_hours"),
+        ("POLICY_FAILED_STEP_HOLD_HOURS", "failed_step_hold_hours"),
     ):
         if env.get(setting):
             values[field] = float(env[setting])

@@ -398,3 +398,39 @@ def test_cli_lists_pages_reads_history_and_reports_refusals(stack: Stack, sample
     assert "does not allow" in capsys.readouterr().err
     assert main(["supply", run_id, "--ip", "8.8.8.8", "--api", stack.api]) == 1
     assert main(["retry", run_id, "--api", stack.api]) == 1
+
+
+@pytest.mark.settings({"POLICY_FAILED_STEP_HOLD_HOURS": "24"})
+def test_a_held_failed_step_is_retried_in_place_keeping_completed_steps(
+    stack: Stack, sample
+) -> None:
+    run_id = _start(stack, sample("failing-access"))
+    with stack.host.clock.hold():
+        stack.advance_until(lambda: stack.waiting_for(run_id, "failed access step"))
+        held = stack.view(run_id).body
+        steps = {s["name"]: s for s in held["steps"]}
+        assert steps["access"]["status"] == "failed" and steps["workspace"]["status"] == "succeeded"
+        workspace_id = steps["workspace"]["created"][0]
+        assert _post(stack, f"/{run_id}/retry", {}, headers=READER).status == 403
+        _add_principal(stack, "dead0000-0000-4000-8000-00000000beef")  # the cause, fixed
+        reply = _post(stack, f"/{run_id}/retry", {})
+        assert reply.status == 202, reply.body
+        assert reply.body["id"] == run_id, "retried in place, not as a new run"
+    run = stack.wait(run_id)
+    assert run["output"]["outcome"] == "Succeeded", run["output"]
+    assert {s["name"]: s for s in run["steps"]}["access"]["status"] == "succeeded"
+    # The workspace made before the failure was kept: never deleted, never created again.
+    assert stack.resource(workspace_id) is not None
+    calls = [(r["method"], r["path"].lower()) for r in stack.sim.simulation.request_log]
+    assert ("DELETE", workspace_id.lower()) not in calls
+    assert sum(1 for m, p in calls if m == "PUT" and p == workspace_id.lower()) == 1
+    assert [i.instance_id for i in stack.instances()] == [run_id]
+
+
+@pytest.mark.settings({"POLICY_FAILED_STEP_HOLD_HOURS": "24"})
+def test_a_held_failed_step_compensates_when_nobody_decides(stack: Stack, sample) -> None:
+    before = stack.resources()
+    run_id = _start(stack, sample("failing-access"))
+    run = stack.wait(run_id)  # the virtual clock runs through the 24-hour hold
+    assert run["output"]["outcome"] == "Compensated", run["output"]
+    assert stack.resources() == before

@@ -326,6 +326,7 @@ function operatorEvent(waitingFor) {
   if (text.includes("approval")) return "approval";
   if (text.includes("private ip")) return "private_ip";
   if (text.includes("stalled")) return "stalled_decision";
+  if (text.includes("failed") && text.includes("retry")) return "failed_decision";
   return null;
 }
 
@@ -502,8 +503,11 @@ function actionsFor(run) {
     },
     {
       label: "Retry",
-      enabled: !running,
-      what: `Starts run ${id} again from the beginning with its original request; steps already done are found and reused.`,
+      enabled: !running || event === "failed_decision",
+      what:
+        event === "failed_decision"
+          ? `Runs the failed step of ${id} again (fix its cause first); the steps it completed are kept.`
+          : `Starts a new run (${id}-rN) with the original request: the steps run again, reusing only what the new run made.`,
       path: `${base}/retry`,
       fields: [],
       body: () => ({}),
