@@ -118,6 +118,11 @@ class Engine:
         with self.store.tx() as tx:
             next_due = tx.next_timer(to_history(now))
             outstanding = tx.activities_outstanding()
+            # An activity may have finished since step() looked: its completion is deliverable
+            # now, and jumping past it would let a timer win a race it lost.
+            runnable = tx.runnable_instance(to_history(now))
+        if runnable is not None:
+            return 0
         if next_due is None:
             return 0.5
         due = parse(next_due)
