@@ -18,8 +18,7 @@ from cli.samples import load_sample
 from cli.stack import LocalStack, StackOptions
 from devhost.store import Tx
 from simulator.handlers.tables import is_table_path
-
-REQUESTER = "Onboarding.Requester"
+from triggers.auth import REQUESTER
 
 
 def request_for(mode: str) -> dict[str, Any]:

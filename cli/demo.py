@@ -24,8 +24,8 @@ from cli.render import describe_problem, describe_run, progress_line
 from cli.samples import load_sample
 from cli.stack import LocalStack, StackOptions
 from simulator.handlers.tables import is_table_path
+from triggers.auth import REQUESTER
 
-REQUESTER = "Onboarding.Requester"
 # sample -> (what it shows, the outcome it must reach)
 RUNS = {
     "injection": ("VNet injection, own gateway", "Succeeded"),

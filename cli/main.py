@@ -30,8 +30,8 @@ from cli.operator_commands import COMMANDS as OPERATOR_COMMANDS
 from cli.operator_commands import register as register_operator_commands
 from cli.operator_commands import run as run_operator_command
 from cli.render import describe_problem, describe_run
+from triggers.auth import READER, REQUESTER
 
-REQUESTER, READER = "Onboarding.Requester", "Onboarding.Reader"
 TERMINAL = {"Completed", "Failed", "Terminated", "Canceled"}
 
 

@@ -21,8 +21,8 @@ from urllib.parse import quote, urlencode
 
 from cli.api_client import api_base, call
 from cli.render import describe_problem, describe_run
+from triggers.auth import OPERATOR, READER
 
-READER, OPERATOR = "Onboarding.Reader", "Onboarding.Operator"
 COMMANDS = ("list", "history", "terminate", "retry", "approve", "supply")
 FILTERS = (("ticket", "ticket"), ("team", "team"), ("workspace", "workspace"),
            ("status", "status"), ("step", "step"), ("requested_by", "requestedBy"),

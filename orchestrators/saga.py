@@ -250,8 +250,8 @@ class Saga:
         failing the step, so the run undoes what it made. Waiting on it adds no history until
         it is raised.
         """
-        # One waiter per event for the whole wait, not one per reminder: the SDK hands an event
-        # to a waiter created earlier, so a fresh waiter after each reminder could miss it.
+        # One waiter per event for the whole wait, not a new one per reminder: exactly one task
+        # can take the operator's event, and waiters do not pile up over a long wait.
         raised = None
         while not passed(self.current_time(), deadline):
             self.status(step, what, deadline, event)

@@ -85,8 +85,7 @@ class Stack:
 
     def instances(self) -> list[Any]:
         """Top-level runs (sub-orchestrations, named ``<run>:<n>``, left out)."""
-        client = self.host.client()
-        return [s for s in self.host.run(client.get_status_all()) if ":" not in s.instance_id]
+        return [s for s in self.all_instances() if ":" not in s.instance_id]
 
     def all_instances(self) -> list[Any]:
         """Every instance, sub-orchestrations included."""

@@ -184,8 +184,8 @@ def test_stalled_build_waits_for_the_operators_decision(
 
 @pytest.mark.settings({"POLICY_REQUIRE_APPROVAL": "true", "POLICY_REMINDER_HOURS": "1"})
 def test_an_approval_arriving_with_a_reminder_is_not_lost(stack: Stack, sample) -> None:
-    # Suspended, the run receives the event and the due reminder timer in one episode on
-    # resume: the event must still reach the wait (one waiter per wait, not per reminder).
+    # Suspended, the run receives the due reminder timer and the event in one episode on
+    # resume: the reminder goes out and the event still reaches the wait.
     run_id = stack.submit(sample("injection")).body["id"]
     with stack.host.clock.hold():
         stack.advance_until(lambda: stack.waiting_for(run_id, "approval"))
