@@ -96,6 +96,7 @@ def ensure_private_dns(
         # A zone this run created holds a record this run wrote, even if a retry found it.
         return PrivateDnsRecord(
             zone_id=str(zone.id),
+            vnet_id=inp.vnet_id,
             zone_created=zone_created,
             link_created=link_created,
             record_created=record_created or zone_created,
@@ -104,9 +105,7 @@ def ensure_private_dns(
         raise classify(exc, action) from None
 
 
-def undo_private_dns(
-    record: PrivateDnsRecord, vnet_id: str, factory: ClientFactory | None = None
-) -> None:
+def undo_private_dns(record: PrivateDnsRecord, factory: ClientFactory | None = None) -> None:
     parts = record.zone_id.split("/")
     sub, rg, zone = parts[2], parts[4], parts[-1]
     dns = (factory or clients()).private_dns(sub)
@@ -115,7 +114,9 @@ def undo_private_dns(
             dns.record_sets.delete(rg, zone, "A", APEX)
         if record.link_created:
             with contextlib.suppress(ResourceNotFoundError):
-                dns.virtual_network_links.begin_delete(rg, zone, _link_name(vnet_id)).result()
+                dns.virtual_network_links.begin_delete(
+                    rg, zone, _link_name(record.vnet_id)
+                ).result()
         if record.zone_created:
             with contextlib.suppress(ResourceNotFoundError):
                 dns.private_zones.begin_delete(rg, zone).result()

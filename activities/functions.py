@@ -1,7 +1,9 @@
-"""Registers every activity with Durable Functions under its name from shared/names.py.
+"""Registers one Durable activity per row of the activity table (shared/activity_table.py).
 
-Each wrapper turns the JSON payload into the typed input, calls the provider module and returns
-the typed output's JSON form. Logs carry the activity, ticket and instance ids, never tokens.
+Each registered function turns its JSON payload into the row's typed input, calls the provider
+module's implementation and returns the row's output in JSON form. The function's name is the
+activity's name, so every registration is distinct. Logs carry the activity, ticket and
+instance ids, never tokens.
 """
 
 from __future__ import annotations
@@ -13,187 +15,64 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from activities import apim, authorization, dns, network, notifications
-from activities import preflight as preflight_checks
+from activities import apim, authorization, dns, network, notifications, preflight
 from activities.run_index import index_milestone
-from shared import names
-from shared.access_models import AssignRoleInput, RoleRecord
-from shared.apim_models import (
-    BeginGatewayInput,
-    CreateWorkspaceInput,
-    GatewayRecord,
-    LinkInput,
-    LinkRecord,
-    WorkspaceRecord,
-)
-from shared.dns_models import PrivateDnsInput, PrivateDnsRecord
-from shared.network_models import ConfigureSubnetInput, EnsureNsgInput, NsgRecord, SubnetRecord
-from shared.preflight import PreflightInput
+from shared import activity_table as acts
+from shared.activity_table import ACTIVITIES, Activity
 
 bp = df.Blueprint()
 log = logging.getLogger("onboarding.activities")
 
 
-def _load(payload: Any) -> Any:
-    return json.loads(payload) if isinstance(payload, str | bytes) else payload
+def _publish(event: Any) -> None:
+    index_milestone(event.payload())
+    notifications.publish_event(event.payload())
 
 
-def _out(value: Any) -> Any:
-    return value.model_dump(by_alias=True) if hasattr(value, "model_dump") else value
+# What each row runs, given its typed input.
+IMPLEMENTATIONS: dict[str, Callable[[Any], Any]] = {
+    acts.PREFLIGHT.name: preflight.run_preflight,
+    acts.ENSURE_NSG.name: network.ensure_nsg,
+    acts.UNDO_NSG.name: network.undo_nsg,
+    acts.CONFIGURE_SUBNET.name: network.configure_subnet,
+    acts.RESTORE_SUBNET.name: network.restore_subnet,
+    acts.CREATE_WORKSPACE.name: apim.create_workspace,
+    acts.DELETE_WORKSPACE.name: apim.delete_workspace,
+    acts.BEGIN_GATEWAY.name: apim.begin_gateway,
+    acts.GET_GATEWAY_STATE.name: lambda inp: apim.get_gateway_state(inp.gateway_id),
+    acts.DELETE_GATEWAY.name: apim.delete_gateway,
+    acts.LINK_WORKSPACE.name: apim.link_workspace,
+    acts.UNLINK_WORKSPACE.name: apim.unlink_workspace,
+    acts.ENSURE_PRIVATE_DNS.name: dns.ensure_private_dns,
+    acts.UNDO_PRIVATE_DNS.name: dns.undo_private_dns,
+    acts.ASSIGN_ROLE.name: authorization.assign_role,
+    acts.REMOVE_ROLE.name: authorization.remove_role,
+    acts.PUBLISH_EVENT.name: _publish,
+}
 
 
-def _run(name: str, payload: Any, call: Callable[[Any], Any]) -> Any:
-    data = _load(payload)
+def invoke(row: Activity, payload: Any) -> Any:
+    """Validate the payload as the row's input, run it, return the output's JSON form."""
+    data = json.loads(payload) if isinstance(payload, str | bytes) else payload
     ids = data if isinstance(data, dict) else {}
     log.info(
         "activity %s",
-        name,
-        extra={
-            "activity": name,
-            "instanceId": ids.get("instanceId"),
-            "ticketId": ids.get("ticketId"),
-        },
-    )
-    return _out(call(data))
+        row.name,
+        extra={"activity": row.name, "instanceId": ids.get("instanceId"),
+               "ticketId": ids.get("ticketId")},
+    )  # fmt: skip
+    result = IMPLEMENTATIONS[row.name](row.input.model_validate(data))
+    return result.model_dump(by_alias=True) if hasattr(result, "model_dump") else result
 
 
-@bp.activity_trigger(input_name="payload", activity=names.PREFLIGHT)
-def preflight(payload: Any) -> Any:
-    return _run(
-        names.PREFLIGHT,
-        payload,
-        lambda d: preflight_checks.run_preflight(PreflightInput.model_validate(d)),
-    )
+def _register(row: Activity) -> None:
+    def activity(payload: Any) -> Any:
+        return invoke(row, payload)
+
+    # The Functions indexer names a function after the Python function: one name per row.
+    activity.__name__ = activity.__qualname__ = row.name
+    bp.activity_trigger(input_name="payload", activity=row.name)(activity)
 
 
-@bp.activity_trigger(input_name="payload", activity=names.ENSURE_NSG)
-def ensure_nsg(payload: Any) -> Any:
-    return _run(
-        names.ENSURE_NSG, payload, lambda d: network.ensure_nsg(EnsureNsgInput.model_validate(d))
-    )
-
-
-@bp.activity_trigger(input_name="payload", activity=names.UNDO_NSG)
-def undo_nsg(payload: Any) -> Any:
-    return _run(names.UNDO_NSG, payload, lambda d: network.undo_nsg(NsgRecord.model_validate(d)))
-
-
-@bp.activity_trigger(input_name="payload", activity=names.CONFIGURE_SUBNET)
-def configure_subnet(payload: Any) -> Any:
-    return _run(
-        names.CONFIGURE_SUBNET,
-        payload,
-        lambda d: network.configure_subnet(ConfigureSubnetInput.model_validate(d)),
-    )
-
-
-@bp.activity_trigger(input_name="payload", activity=names.RESTORE_SUBNET)
-def restore_subnet(payload: Any) -> Any:
-    return _run(
-        names.RESTORE_SUBNET,
-        payload,
-        lambda d: network.restore_subnet(SubnetRecord.model_validate(d)),
-    )
-
-
-@bp.activity_trigger(input_name="payload", activity=names.CREATE_WORKSPACE)
-def create_workspace(payload: Any) -> Any:
-    return _run(
-        names.CREATE_WORKSPACE,
-        payload,
-        lambda d: apim.create_workspace(CreateWorkspaceInput.model_validate(d)),
-    )
-
-
-@bp.activity_trigger(input_name="payload", activity=names.DELETE_WORKSPACE)
-def delete_workspace(payload: Any) -> Any:
-    return _run(
-        names.DELETE_WORKSPACE,
-        payload,
-        lambda d: apim.delete_workspace(WorkspaceRecord.model_validate(d)),
-    )
-
-
-@bp.activity_trigger(input_name="payload", activity=names.BEGIN_GATEWAY)
-def begin_gateway(payload: Any) -> Any:
-    return _run(
-        names.BEGIN_GATEWAY,
-        payload,
-        lambda d: apim.begin_gateway(BeginGatewayInput.model_validate(d)),
-    )
-
-
-@bp.activity_trigger(input_name="payload", activity=names.GET_GATEWAY_STATE)
-def get_gateway_state(payload: Any) -> Any:
-    return _run(
-        names.GET_GATEWAY_STATE, payload, lambda d: apim.get_gateway_state(str(d["gatewayId"]))
-    )
-
-
-@bp.activity_trigger(input_name="payload", activity=names.DELETE_GATEWAY)
-def delete_gateway(payload: Any) -> Any:
-    return _run(
-        names.DELETE_GATEWAY,
-        payload,
-        lambda d: apim.delete_gateway(GatewayRecord.model_validate(d)),
-    )
-
-
-@bp.activity_trigger(input_name="payload", activity=names.LINK_WORKSPACE)
-def link_workspace(payload: Any) -> Any:
-    return _run(
-        names.LINK_WORKSPACE, payload, lambda d: apim.link_workspace(LinkInput.model_validate(d))
-    )
-
-
-@bp.activity_trigger(input_name="payload", activity=names.UNLINK_WORKSPACE)
-def unlink_workspace(payload: Any) -> Any:
-    return _run(
-        names.UNLINK_WORKSPACE,
-        payload,
-        lambda d: apim.unlink_workspace(LinkRecord.model_validate(d)),
-    )
-
-
-@bp.activity_trigger(input_name="payload", activity=names.ENSURE_PRIVATE_DNS)
-def ensure_private_dns(payload: Any) -> Any:
-    return _run(
-        names.ENSURE_PRIVATE_DNS,
-        payload,
-        lambda d: dns.ensure_private_dns(PrivateDnsInput.model_validate(d)),
-    )
-
-
-@bp.activity_trigger(input_name="payload", activity=names.UNDO_PRIVATE_DNS)
-def undo_private_dns(payload: Any) -> Any:
-    return _run(
-        names.UNDO_PRIVATE_DNS,
-        payload,
-        lambda d: dns.undo_private_dns(PrivateDnsRecord.model_validate(d["record"]), d["vnetId"]),
-    )
-
-
-@bp.activity_trigger(input_name="payload", activity=names.ASSIGN_ROLE)
-def assign_role(payload: Any) -> Any:
-    return _run(
-        names.ASSIGN_ROLE,
-        payload,
-        lambda d: authorization.assign_role(AssignRoleInput.model_validate(d)),
-    )
-
-
-@bp.activity_trigger(input_name="payload", activity=names.REMOVE_ROLE)
-def remove_role(payload: Any) -> Any:
-    return _run(
-        names.REMOVE_ROLE,
-        payload,
-        lambda d: authorization.remove_role(RoleRecord.model_validate(d)),
-    )
-
-
-@bp.activity_trigger(input_name="payload", activity=names.PUBLISH_EVENT)
-def publish_event(payload: Any) -> Any:
-    data = _load(payload)
-    if isinstance(data, dict):
-        index_milestone(data)
-    return _run(names.PUBLISH_EVENT, data, notifications.publish_event)
+for _row in ACTIVITIES.values():
+    _register(_row)

@@ -13,7 +13,7 @@ from typing import Any
 import azure.durable_functions as df
 
 from activities.functions import bp as activities
-from shared import names
+from shared import activity_table as acts
 
 MONITOR = "monitor_gateway_fixed_interval"
 INTERVAL = dt.timedelta(minutes=1)
@@ -27,7 +27,7 @@ def monitor_gateway(context: df.DurableOrchestrationContext) -> Generator[Any, A
     gateway_id = context.get_input()["gatewayId"]
     polls = 0
     while True:
-        state = yield context.call_activity(names.GET_GATEWAY_STATE, {"gatewayId": gateway_id})
+        state = yield context.call_activity(acts.GET_GATEWAY_STATE.name, {"gatewayId": gateway_id})
         polls += 1
         if str(state["provisioningState"]).lower() in {"succeeded", "failed", "canceled"}:
             return {"polls": polls, "noticedAt": context.current_utc_datetime.isoformat()}

@@ -16,8 +16,11 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from orchestrators.step_runner import POLICIES, run_with_retry
+from orchestrators.context import OrchestrationContext
+from orchestrators.step_runner import run_with_retry
+from shared import activity_table as acts
 from shared import names
+from shared.activity_table import POLICIES
 from shared.apim_models import GatewayState, GatewayStateInput
 from shared.retry import next_poll_interval
 from shared.saga_models import WaiterInput, WaiterResult
@@ -29,7 +32,7 @@ TERMINAL = {"succeeded", "failed", "canceled"}
 POLLS_PER_EXECUTION = 20
 
 
-def wait_for_gateway(context: Any) -> Generator[Any, Any, dict[str, Any] | None]:
+def wait_for_gateway(context: OrchestrationContext) -> Generator[Any, Any, dict[str, Any] | None]:
     inp = WaiterInput.model_validate(context.get_input())
     started = dt.datetime.fromisoformat(inp.started_at)
     deadline = dt.datetime.fromisoformat(inp.deadline_at)
@@ -37,7 +40,7 @@ def wait_for_gateway(context: Any) -> Generator[Any, Any, dict[str, Any] | None]
     polls = inp.polls
     for _ in range(POLLS_PER_EXECUTION):
         read = yield from run_with_retry(
-            context, names.GET_GATEWAY_STATE, payload, POLICIES["default"]
+            context, acts.GET_GATEWAY_STATE.name, payload, POLICIES[acts.GET_GATEWAY_STATE.policy]
         )
         polls += 1
         if not read.ok:

@@ -14,18 +14,14 @@ from typing import Any
 
 import azure.durable_functions as df
 
+from orchestrators.context import OrchestrationContext
 from shared import names
-from shared.retry import DEFAULT, PRINCIPAL_REPLICATION, UNDO, RetryPolicy, next_delay
+from shared.activity_table import POLICIES
+from shared.retry import RetryPolicy, next_delay
 from shared.saga_models import RunStepInput, RunStepResult
 from shared.step_errors import StepError, parse_step_error
 
 bp = df.Blueprint()
-
-POLICIES: dict[str, RetryPolicy] = {
-    "default": DEFAULT,
-    "principal": PRINCIPAL_REPLICATION,
-    "undo": UNDO,
-}
 
 
 def as_step_error(exc: Exception) -> StepError:
@@ -38,7 +34,7 @@ def as_step_error(exc: Exception) -> StepError:
 
 
 def run_with_retry(
-    context: Any, activity: str, payload: Any, policy: RetryPolicy
+    context: OrchestrationContext, activity: str, payload: Any, policy: RetryPolicy
 ) -> Generator[Any, Any, RunStepResult]:
     """Call ``activity`` until it succeeds, fails permanently or the policy gives up."""
     started = context.current_utc_datetime
@@ -58,7 +54,7 @@ def run_with_retry(
             yield context.create_timer(context.current_utc_datetime + dt.timedelta(seconds=delay))
 
 
-def run_step_body(context: Any) -> Generator[Any, Any, dict[str, Any]]:
+def run_step_body(context: OrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
     inp = RunStepInput.model_validate(context.get_input())
     result = yield from run_with_retry(context, inp.activity, inp.payload, POLICIES[inp.policy])
     return result.model_dump(by_alias=True)

@@ -55,3 +55,13 @@ def resource_group_of(resource_id: str) -> str:
         if part.lower() == "resourcegroups":
             return parts[i + 1]
     raise ValueError(f"'{resource_id}' names no resource group")
+
+
+def gateway_id_for(service_id: str, gateway_name: str) -> str:
+    """The id of a workspace gateway named ``gateway_name`` beside the APIM service."""
+    head = service_id.split("/providers/")[0]
+    return f"{head}/providers/Microsoft.ApiManagement/gateways/{gateway_name}"
+
+
+def vnet_id_of(subnet_id: str) -> str:
+    return parse_subnet_id(subnet_id).vnet_id

@@ -14,14 +14,10 @@ class PrivateDnsInput(WireModel):
 
 
 class PrivateDnsRecord(WireModel):
+    """What ensure_private_dns made (its undo record), with the VNet it linked the zone to."""
+
     zone_id: str
+    vnet_id: str
     zone_created: bool
     link_created: bool
     record_created: bool
-
-
-class UndoPrivateDnsInput(WireModel):
-    """What undo_private_dns needs: what ensure_private_dns created, and the linked VNet."""
-
-    record: PrivateDnsRecord
-    vnet_id: str

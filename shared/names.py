@@ -1,4 +1,7 @@
-"""Names of the orchestrators, activities and external events: one place, no scattered literals."""
+"""Names of the orchestrators and external events: one place, no scattered literals.
+
+Activity names live in the activity table (shared/activity_table.py), one row per activity.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +9,6 @@ from __future__ import annotations
 SAGA = "onboarding_saga"
 GATEWAY_WAITER = "gateway_waiter"
 RUN_STEP = "run_step"  # one activity with classified retries, as a sub-orchestration
-
-# Activities (one per forward step or undo; see activities/)
-PREFLIGHT = "preflight"
-ENSURE_NSG = "ensure_nsg"
-UNDO_NSG = "undo_nsg"
-CONFIGURE_SUBNET = "configure_subnet"
-RESTORE_SUBNET = "restore_subnet"
-CREATE_WORKSPACE = "create_workspace"
-DELETE_WORKSPACE = "delete_workspace"
-BEGIN_GATEWAY = "begin_gateway"
-GET_GATEWAY_STATE = "get_gateway_state"
-DELETE_GATEWAY = "delete_gateway"
-LINK_WORKSPACE = "link_workspace"
-UNLINK_WORKSPACE = "unlink_workspace"
-ENSURE_PRIVATE_DNS = "ensure_private_dns"
-UNDO_PRIVATE_DNS = "undo_private_dns"
-ASSIGN_ROLE = "assign_role"
-REMOVE_ROLE = "remove_role"
-PUBLISH_EVENT = "publish_event"
 
 # External events an operator (or the approval system) raises
 EVENT_APPROVAL = "approval"

@@ -1,7 +1,7 @@
-"""The saga's plan as data: which steps a request needs and which activities run side by side.
+"""The saga's plan as data: which steps a request needs, and the deadlines of its waits.
 
-Pure decisions (DESIGN.md §2 "Ordering for speed"), shared by the orchestrator, the dry run and
-the tests:
+Pure decisions (DESIGN.md §2 "Ordering for speed"), read by the procedure in
+orchestrators/saga.py, which is the one place the order below is written as code:
 
 * preflight first, alone (read only);
 * NSG ∥ workspace (the network step's NSG does not need the workspace, nor vice versa);
@@ -43,30 +43,8 @@ class Plan:
     @property
     def skipped(self) -> tuple[str, ...]:
         flags = {"network": self.network, "approval": self.approval, "wait": self.wait,
-                 "dns": self.dns}  # fmt: skip
+                 "dns": self.dns, "access": bool(self.early_roles or self.late_roles)}  # fmt: skip
         return tuple(step for step in STEPS if flags.get(step) is False)
-
-    def stages(self, request: OnboardingRequest) -> list[list[str]]:
-        """The activity groups in order; each inner list runs in parallel (for dry run, docs)."""
-
-        def roles(indexes: tuple[int, ...]) -> list[str]:
-            return [f"assign_role:{request.access[i].scope}:{request.access[i].role}"
-                    for i in indexes]  # fmt: skip
-
-        stages = [["preflight"], ["create_workspace"] + (["ensure_nsg"] if self.network else [])]
-        second = (["configure_subnet"] if self.network else []) + roles(self.early_roles)
-        if second:
-            stages.append(second)
-        if self.approval:
-            stages.append(["approval"])
-        if not self.shared_gateway:
-            stages.append(["begin_gateway"])
-        stages.append(["link_workspace", *roles(self.late_roles)])
-        if self.wait:
-            stages.append(["gateway_waiter"])
-        if self.dns:
-            stages.append(["ensure_private_dns"])
-        return stages
 
 
 def plan_for(request: OnboardingRequest, policy: SagaPolicy) -> Plan:

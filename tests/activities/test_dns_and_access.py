@@ -43,8 +43,8 @@ def test_dns_twice_is_idempotent_and_keeps_ownership(sim, factory):
 def test_dns_undo_leaves_nothing_and_tolerates_gone(sim, factory):
     before = _dns_resources(sim)
     record = ensure_private_dns(_dns(), factory)
-    undo_private_dns(record, VNET_ID, factory)
-    undo_private_dns(record, VNET_ID, factory)
+    undo_private_dns(record, factory)
+    undo_private_dns(record, factory)
     assert _dns_resources(sim) == before
 
 
@@ -56,7 +56,7 @@ def test_dns_undo_keeps_a_zone_that_was_there_before(sim, factory):
         False,
         False,
     )
-    undo_private_dns(record, VNET_ID, factory)
+    undo_private_dns(record, factory)
     assert sim.resource(record.zone_id) is not None
 
 

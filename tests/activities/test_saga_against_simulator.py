@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from activities import functions as registered
+from shared import activity_table as acts
 from shared import azure_clients, names
 from tests.simulator.conftest import subnet_id
 from tests.unit.fake_azure import driver as make_driver
@@ -33,7 +34,7 @@ class SimWorld(World):
         self.published: list[dict[str, Any]] = []
 
     def run_activity(self, name: str, payload: Any) -> Any:
-        if name == names.PUBLISH_EVENT:
+        if name == acts.PUBLISH_EVENT.name:
             self.published.append(payload)
             return None
         self.activities[name] = lambda p, _w, n=name: _call(n, p)
@@ -41,9 +42,8 @@ class SimWorld(World):
 
 
 def _call(name: str, payload: Any) -> Any:
-    function = getattr(registered, name)
     try:
-        return function._function._func(payload)
+        return registered.invoke(acts.ACTIVITIES[name], payload)
     except Exception as exc:  # what the host would report: the exception's text
         raise Exception(str(exc)) from None
 

@@ -8,6 +8,7 @@ from typing import Any
 from orchestrators.gateway_waiter import wait_for_gateway
 from orchestrators.saga import onboarding
 from orchestrators.step_runner import run_step_body
+from shared import activity_table as acts
 from shared import names
 from tests.unit.orchestration_driver import Driver, World
 
@@ -65,24 +66,24 @@ def fake_world(vip: str | None = "10.20.1.4", build_state: str = "Succeeded") ->
         }
 
     w.activities = {
-        names.PREFLIGHT: lambda p, _: {"passed": True, "findings": [],
+        acts.PREFLIGHT.name: lambda p, _: {"passed": True, "findings": [],
                                        "facts": {"mode": p["mode"], "serviceExists": True,
                                                  "serviceRegion": "West Europe"}},
-        names.CREATE_WORKSPACE: lambda p, _: {"workspaceId": f"{p['serviceId']}/workspaces/{p['name']}",
+        acts.CREATE_WORKSPACE.name: lambda p, _: {"workspaceId": f"{p['serviceId']}/workspaces/{p['name']}",
                                               "created": True},
-        names.ENSURE_NSG: lambda p, _: {"nsgId": f"{RG}/rg-network/providers/Microsoft.Network/networkSecurityGroups/{p['nsgName']}",
+        acts.ENSURE_NSG.name: lambda p, _: {"nsgId": f"{RG}/rg-network/providers/Microsoft.Network/networkSecurityGroups/{p['nsgName']}",
                                         "created": True, "addedRules": []},
-        names.CONFIGURE_SUBNET: lambda p, _: {"subnetId": p["subnetId"], "changed": True,
+        acts.CONFIGURE_SUBNET.name: lambda p, _: {"subnetId": p["subnetId"], "changed": True,
                                               "priorDelegations": [], "priorNsgId": None},
-        names.BEGIN_GATEWAY: begin,
-        names.GET_GATEWAY_STATE: state,
-        names.LINK_WORKSPACE: lambda p, _: {"linkId": f"{p['gatewayId']}/configConnections/ws-payments",
+        acts.BEGIN_GATEWAY.name: begin,
+        acts.GET_GATEWAY_STATE.name: state,
+        acts.LINK_WORKSPACE.name: lambda p, _: {"linkId": f"{p['gatewayId']}/configConnections/ws-payments",
                                             "created": True,
                                             "hostname": "gw-payments-abc.gateway.westeurope-01.azure-api.net"},
-        names.ASSIGN_ROLE: lambda p, _: {"assignmentId": f"{p['scope']}/providers/Microsoft.Authorization/roleAssignments/{p['roleName'][:8]}",
+        acts.ASSIGN_ROLE.name: lambda p, _: {"assignmentId": f"{p['scope']}/providers/Microsoft.Authorization/roleAssignments/{p['roleName'][:8]}",
                                          "created": True},
-        names.ENSURE_PRIVATE_DNS: lambda p, _: {"zoneId": f"{p['dnsResourceGroupId']}/providers/Microsoft.Network/privateDnsZones/{p['zoneName']}",
-                                                "zoneCreated": True, "linkCreated": True, "recordCreated": True},
+        acts.ENSURE_PRIVATE_DNS.name: lambda p, _: {"zoneId": f"{p['dnsResourceGroupId']}/providers/Microsoft.Network/privateDnsZones/{p['zoneName']}",
+                                                "vnetId": p["vnetId"], "zoneCreated": True, "linkCreated": True, "recordCreated": True},
     }  # fmt: skip
     return w
 

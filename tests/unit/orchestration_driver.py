@@ -29,6 +29,7 @@ class Task:
     instance_id: str | None = None
     result: Any = None
     cancelled: bool = False
+    version: str | None = None
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -78,11 +79,14 @@ class World:
 
 
 class FakeContext:
-    def __init__(self, world: World, instance_id: str, input_: Any) -> None:
+    def __init__(
+        self, world: World, instance_id: str, input_: Any, version: str | None = None
+    ) -> None:
         self.world = world
         self.instance_id = instance_id
         self._input = input_
         self.is_replaying = False
+        self.version = version
         self.new_input: Any = None
 
     @property
@@ -96,9 +100,15 @@ class FakeContext:
         return Task("activity", name, input_)
 
     def call_sub_orchestrator(
-        self, name: str, input_: Any = None, instance_id: str | None = None
+        self,
+        name: str,
+        input_: Any = None,
+        instance_id: str | None = None,
+        version: str | None = None,
     ) -> Task:
-        return Task("sub", name, input_, instance_id=instance_id)
+        task = Task("sub", name, input_, instance_id=instance_id)
+        task.version = version
+        return task
 
     def create_timer(self, fire_at: dt.datetime) -> Task:
         return Task("timer", fire_at=fire_at)
@@ -124,9 +134,11 @@ class Driver:
         self.world = world
         self.orchestrators = orchestrators
 
-    def run(self, name: str, input_: Any, instance_id: str = "onboard-chg1") -> Any:
+    def run(
+        self, name: str, input_: Any, instance_id: str = "onboard-chg1", version: str | None = None
+    ) -> Any:
         while True:
-            ctx = FakeContext(self.world, instance_id, input_)
+            ctx = FakeContext(self.world, instance_id, input_, version)
             result = self._drive(self.orchestrators[name](ctx))
             if ctx.new_input is None:
                 return result
@@ -155,7 +167,9 @@ class Driver:
             w.timers.append(task.fire_at)
             w.now = max(w.now, task.fire_at)
         elif task.kind == "sub":
-            task.result = self.run(task.name, task.payload, task.instance_id or "child")
+            task.result = self.run(
+                task.name, task.payload, task.instance_id or "child", task.version
+            )
         elif task.kind == "all":
             w.groups.append([_label(c) for c in task.children])
             return [self._resolve(c) for c in task.children]

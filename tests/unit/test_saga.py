@@ -7,29 +7,23 @@ import itertools
 
 import pytest
 
+from shared import activity_table as acts
 from shared import names
 from tests.unit.fake_azure import SHARED_GW, fake_world, request, run
 from tests.unit.orchestration_driver import START, step_error
 
-UNDO_OF = {
-    names.CREATE_WORKSPACE: names.DELETE_WORKSPACE,
-    names.ENSURE_NSG: names.UNDO_NSG,
-    names.CONFIGURE_SUBNET: names.RESTORE_SUBNET,
-    names.BEGIN_GATEWAY: names.DELETE_GATEWAY,
-    names.LINK_WORKSPACE: names.UNLINK_WORKSPACE,
-    names.ASSIGN_ROLE: names.REMOVE_ROLE,
-    names.ENSURE_PRIVATE_DNS: names.UNDO_PRIVATE_DNS,
-}
-UNDOS = set(UNDO_OF.values())
-CW, NSG, SUBNET, ROLE, LINK = (names.CREATE_WORKSPACE, names.ENSURE_NSG, names.CONFIGURE_SUBNET,
-                               names.ASSIGN_ROLE, names.LINK_WORKSPACE)  # fmt: skip
-FIRST_UNDOS = [names.REMOVE_ROLE, names.REMOVE_ROLE, names.RESTORE_SUBNET, names.UNDO_NSG,
-               names.DELETE_WORKSPACE]  # fmt: skip
+UNDOS = set(acts.UNDO_OF.values())
+CW, NSG, SUBNET, ROLE, LINK = (acts.CREATE_WORKSPACE.name, acts.ENSURE_NSG.name, acts.CONFIGURE_SUBNET.name,
+                               acts.ASSIGN_ROLE.name, acts.LINK_WORKSPACE.name)  # fmt: skip
+FIRST_UNDOS = [acts.REMOVE_ROLE.name, acts.REMOVE_ROLE.name, acts.RESTORE_SUBNET.name, acts.UNDO_NSG.name,
+               acts.DELETE_WORKSPACE.name]  # fmt: skip
 
 
 def _forward(world) -> list[str]:
     return [
-        n for n in world.called() if n not in UNDOS | {names.PUBLISH_EVENT, names.GET_GATEWAY_STATE}
+        n
+        for n in world.called()
+        if n not in UNDOS | {acts.PUBLISH_EVENT.name, acts.GET_GATEWAY_STATE.name}
     ]
 
 
@@ -38,7 +32,7 @@ def _undone(world) -> list[str]:
 
 
 def _events(world) -> list[str]:
-    return [c.payload["kind"] for c in world.calls if c.name == names.PUBLISH_EVENT]
+    return [c.payload["kind"] for c in world.calls if c.name == acts.PUBLISH_EVENT.name]
 
 
 def test_injection_runs_every_step_and_waits_the_build_on_timers():
@@ -46,11 +40,11 @@ def test_injection_runs_every_step_and_waits_the_build_on_timers():
     result = run(world, request("injection"))
     assert result["outcome"] == "Succeeded"
     assert _forward(world) == [
-        names.PREFLIGHT, names.CREATE_WORKSPACE, names.ENSURE_NSG, names.CONFIGURE_SUBNET,
-        names.ASSIGN_ROLE, names.ASSIGN_ROLE, names.BEGIN_GATEWAY, names.LINK_WORKSPACE,
-        names.ASSIGN_ROLE, names.ENSURE_PRIVATE_DNS,
+        acts.PREFLIGHT.name, acts.CREATE_WORKSPACE.name, acts.ENSURE_NSG.name, acts.CONFIGURE_SUBNET.name,
+        acts.ASSIGN_ROLE.name, acts.ASSIGN_ROLE.name, acts.BEGIN_GATEWAY.name, acts.LINK_WORKSPACE.name,
+        acts.ASSIGN_ROLE.name, acts.ENSURE_PRIVATE_DNS.name,
     ]  # fmt: skip
-    dns = next(c for c in world.calls if c.name == names.ENSURE_PRIVATE_DNS)
+    dns = next(c for c in world.calls if c.name == acts.ENSURE_PRIVATE_DNS.name)
     assert dns.payload["privateIp"] == "10.20.1.4"
     assert dns.payload["zoneName"] == result["hostname"]
     assert world.now - START >= dt.timedelta(hours=3)
@@ -62,8 +56,9 @@ def test_injection_runs_every_step_and_waits_the_build_on_timers():
     [
         ("injection", False, [[CW, NSG], [SUBNET, ROLE, ROLE], [LINK, ROLE]]),
         ("integration", False, [[CW, NSG], [SUBNET, ROLE, ROLE], [LINK, ROLE]]),
-        ("none", False, [[CW], [ROLE, ROLE], [LINK, ROLE]]),
-        ("integration", True, [[CW], [ROLE, ROLE], [LINK, ROLE]]),
+        # a group of one call runs inline, not as a group
+        ("none", False, [[ROLE, ROLE], [LINK, ROLE]]),
+        ("integration", True, [[ROLE, ROLE], [LINK, ROLE]]),
     ],
 )
 def test_parallel_groups_follow_the_plan(mode, shared, groups):
@@ -75,9 +70,9 @@ def test_parallel_groups_follow_the_plan(mode, shared, groups):
 def test_workspace_roles_are_assigned_before_the_gateway_exists():
     world = fake_world()
     run(world, request("integration"))
-    scopes = [c.payload["scope"] for c in world.calls if c.name == names.ASSIGN_ROLE]
-    gateway_at = world.called().index(names.BEGIN_GATEWAY)
-    early = [c for c in world.calls[:gateway_at] if c.name == names.ASSIGN_ROLE]
+    scopes = [c.payload["scope"] for c in world.calls if c.name == acts.ASSIGN_ROLE.name]
+    gateway_at = world.called().index(acts.BEGIN_GATEWAY.name)
+    early = [c for c in world.calls[:gateway_at] if c.name == acts.ASSIGN_ROLE.name]
     assert len(early) == 2 and all("/gateways/" not in c.payload["scope"] for c in early)
     assert "/gateways/" in scopes[-1]
 
@@ -86,10 +81,10 @@ def test_integration_delegates_to_server_farms_and_skips_dns():
     world = fake_world()
     result = run(world, request("integration"))
     assert result["outcome"] == "Succeeded"
-    subnet = next(c for c in world.calls if c.name == names.CONFIGURE_SUBNET)
+    subnet = next(c for c in world.calls if c.name == acts.CONFIGURE_SUBNET.name)
     assert subnet.payload["delegation"] == "Microsoft.Web/serverFarms"
-    assert names.ENSURE_PRIVATE_DNS not in world.called()
-    gateway = next(c for c in world.calls if c.name == names.BEGIN_GATEWAY)
+    assert acts.ENSURE_PRIVATE_DNS.name not in world.called()
+    gateway = next(c for c in world.calls if c.name == acts.BEGIN_GATEWAY.name)
     assert gateway.payload["networkType"] == "External"
 
 
@@ -97,7 +92,7 @@ def test_mode_none_touches_no_network():
     world = fake_world()
     result = run(world, request("none"))
     assert result["outcome"] == "Succeeded"
-    assert not {names.ENSURE_NSG, names.CONFIGURE_SUBNET} & set(world.called())
+    assert not {acts.ENSURE_NSG.name, acts.CONFIGURE_SUBNET.name} & set(world.called())
     steps = {s["name"]: s["status"] for s in result["steps"]}
     assert steps["network"] == "skipped"
 
@@ -106,24 +101,24 @@ def test_shared_gateway_is_joined_not_created_and_not_awaited():
     world = fake_world()
     result = run(world, request("integration", shared=True))
     assert result["outcome"] == "Succeeded"
-    assert names.BEGIN_GATEWAY not in world.called()
-    assert names.GET_GATEWAY_STATE not in world.called()
-    link = next(c for c in world.calls if c.name == names.LINK_WORKSPACE)
+    assert acts.BEGIN_GATEWAY.name not in world.called()
+    assert acts.GET_GATEWAY_STATE.name not in world.called()
+    link = next(c for c in world.calls if c.name == acts.LINK_WORKSPACE.name)
     assert link.payload["gatewayId"] == SHARED_GW
 
 
 @pytest.mark.parametrize(
     ("failing", "undone"),
     [
-        (names.PREFLIGHT, []),
-        (names.CREATE_WORKSPACE, [names.UNDO_NSG]),
-        (names.ENSURE_NSG, [names.DELETE_WORKSPACE]),
-        (names.CONFIGURE_SUBNET, [names.REMOVE_ROLE, names.REMOVE_ROLE, names.UNDO_NSG,
-                                  names.DELETE_WORKSPACE]),
-        (names.BEGIN_GATEWAY, FIRST_UNDOS),
-        (names.LINK_WORKSPACE, [names.REMOVE_ROLE, names.DELETE_GATEWAY, *FIRST_UNDOS]),
-        (names.ENSURE_PRIVATE_DNS, [names.REMOVE_ROLE, names.UNLINK_WORKSPACE,
-                                    names.DELETE_GATEWAY, *FIRST_UNDOS]),
+        (acts.PREFLIGHT.name, []),
+        (acts.CREATE_WORKSPACE.name, [acts.UNDO_NSG.name]),
+        (acts.ENSURE_NSG.name, [acts.DELETE_WORKSPACE.name]),
+        (acts.CONFIGURE_SUBNET.name, [acts.REMOVE_ROLE.name, acts.REMOVE_ROLE.name, acts.UNDO_NSG.name,
+                                  acts.DELETE_WORKSPACE.name]),
+        (acts.BEGIN_GATEWAY.name, FIRST_UNDOS),
+        (acts.LINK_WORKSPACE.name, [acts.REMOVE_ROLE.name, acts.DELETE_GATEWAY.name, *FIRST_UNDOS]),
+        (acts.ENSURE_PRIVATE_DNS.name, [acts.REMOVE_ROLE.name, acts.UNLINK_WORKSPACE.name,
+                                    acts.DELETE_GATEWAY.name, *FIRST_UNDOS]),
     ],
 )  # fmt: skip
 def test_permanent_failure_undoes_exactly_the_completed_steps_in_reverse(failing, undone):
@@ -138,47 +133,47 @@ def test_permanent_failure_undoes_exactly_the_completed_steps_in_reverse(failing
 
 def test_role_failure_undoes_the_other_role_and_everything_before_it():
     world = fake_world()
-    world.fail(names.ASSIGN_ROLE, step_error("permanent", "AuthorizationFailed"))
+    world.fail(acts.ASSIGN_ROLE.name, step_error("permanent", "AuthorizationFailed"))
     result = run(world, request("integration"))
     assert result["outcome"] == "Compensated"
-    assert _undone(world) == [names.REMOVE_ROLE, names.RESTORE_SUBNET, names.UNDO_NSG,
-                              names.DELETE_WORKSPACE]  # fmt: skip
-    assert names.BEGIN_GATEWAY not in world.called()
+    assert _undone(world) == [acts.REMOVE_ROLE.name, acts.RESTORE_SUBNET.name, acts.UNDO_NSG.name,
+                              acts.DELETE_WORKSPACE.name]  # fmt: skip
+    assert acts.BEGIN_GATEWAY.name not in world.called()
     assert "AuthorizationFailed" in result["error"]
 
 
 def test_transient_faults_are_retried_on_growing_timers():
     world = fake_world()
-    world.fail(names.CREATE_WORKSPACE, step_error("transient", "InternalServerError"),
+    world.fail(acts.CREATE_WORKSPACE.name, step_error("transient", "InternalServerError"),
                step_error("transient", "InternalServerError"))  # fmt: skip
     result = run(world, request("none"))
     assert result["outcome"] == "Succeeded"
-    attempts = [c.at for c in world.calls if c.name == names.CREATE_WORKSPACE]
+    attempts = [c.at for c in world.calls if c.name == acts.CREATE_WORKSPACE.name]
     gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(attempts)]
     assert len(attempts) == 3 and gaps[1] > gaps[0] > 0
 
 
 def test_retry_after_is_honoured():
     world = fake_world()
-    world.fail(names.PREFLIGHT, step_error("throttled", "SubscriptionRequestsThrottled", 300))
+    world.fail(acts.PREFLIGHT.name, step_error("throttled", "SubscriptionRequestsThrottled", 300))
     run(world, request("none"))
-    first, second = (c.at for c in world.calls if c.name == names.PREFLIGHT)
+    first, second = (c.at for c in world.calls if c.name == acts.PREFLIGHT.name)
     assert (second - first).total_seconds() >= 300
 
 
 def test_transient_fault_that_never_clears_fails_the_step():
     world = fake_world()
-    world.fail(names.CONFIGURE_SUBNET, *[step_error("transient", "RetryableError")] * 10)
+    world.fail(acts.CONFIGURE_SUBNET.name, *[step_error("transient", "RetryableError")] * 10)
     result = run(world, request("integration"))
     assert result["outcome"] == "Compensated"
-    assert world.called(names.CONFIGURE_SUBNET) == [names.CONFIGURE_SUBNET] * 6
+    assert world.called(acts.CONFIGURE_SUBNET.name) == [acts.CONFIGURE_SUBNET.name] * 6
 
 
 def test_failed_build_is_compensated():
     world = fake_world(build_state="Failed")
     result = run(world, request("integration"))
     assert result["outcome"] == "Compensated"
-    assert names.DELETE_GATEWAY in _undone(world)
+    assert acts.DELETE_GATEWAY.name in _undone(world)
 
 
 def test_stalled_build_waits_for_the_operator_who_keeps_waiting():
@@ -205,7 +200,7 @@ def test_missing_private_ip_waits_for_an_operator_to_supply_it():
     world.raise_event(names.EVENT_PRIVATE_IP, dt.timedelta(hours=5), {"ip": "10.20.1.9"})
     result = run(world, request("injection"))
     assert result["outcome"] == "Succeeded"
-    dns = next(c for c in world.calls if c.name == names.ENSURE_PRIVATE_DNS)
+    dns = next(c for c in world.calls if c.name == acts.ENSURE_PRIVATE_DNS.name)
     assert dns.payload["privateIp"] == "10.20.1.9"
     waiting = [
         s for s in world.statuses if s.get("waitingFor", "") and "private IP" in s["waitingFor"]
@@ -226,27 +221,42 @@ def test_approval_gate_holds_the_gateway_until_approved():
     world.raise_event(names.EVENT_APPROVAL, dt.timedelta(hours=4), {"approved": True, "by": "bob"})
     result = run(world, request("integration"), requireApproval=True)
     assert result["outcome"] == "Succeeded"
-    gateway = next(c for c in world.calls if c.name == names.BEGIN_GATEWAY)
+    gateway = next(c for c in world.calls if c.name == acts.BEGIN_GATEWAY.name)
     assert gateway.at >= START + dt.timedelta(hours=4)
+
+
+def test_approval_gate_comes_after_the_roles_and_right_before_the_gateway():
+    world = fake_world()
+    world.raise_event(names.EVENT_APPROVAL, dt.timedelta(hours=4), {"approved": True, "by": "bob"})
+    run(world, request("integration"), requireApproval=True)
+    approved_at = START + dt.timedelta(hours=4)
+    before = [
+        c.name for c in world.calls if c.at < approved_at and c.name != acts.PUBLISH_EVENT.name
+    ]
+    assert before == [acts.PREFLIGHT.name, CW, NSG, SUBNET, ROLE, ROLE]
+    after = [
+        c.name for c in world.calls if c.at >= approved_at and c.name != acts.PUBLISH_EVENT.name
+    ]
+    assert after[0] == acts.BEGIN_GATEWAY.name
 
 
 def test_unapproved_gateway_is_never_created():
     world = fake_world()
     result = run(world, request("integration"), requireApproval=True, approvalTimeoutHours=2)
     assert result["outcome"] == "Compensated"
-    assert names.BEGIN_GATEWAY not in world.called()
+    assert acts.BEGIN_GATEWAY.name not in world.called()
 
 
 def test_undo_that_keeps_failing_ends_compensation_failed_with_leftovers():
     world = fake_world()
-    world.fail(names.BEGIN_GATEWAY, step_error("permanent", "Boom"))
-    world.fail(names.UNDO_NSG, *[step_error("transient", "InternalServerError")] * 30)
+    world.fail(acts.BEGIN_GATEWAY.name, step_error("permanent", "Boom"))
+    world.fail(acts.UNDO_NSG.name, *[step_error("transient", "InternalServerError")] * 30)
     result = run(world, request("integration"))
     assert result["outcome"] == "CompensationFailed"
     assert result["leftovers"] == [
-        next(c.payload["nsgId"] for c in world.calls if c.name == names.UNDO_NSG)
+        next(c.payload["nsgId"] for c in world.calls if c.name == acts.UNDO_NSG.name)
     ]
-    assert names.DELETE_WORKSPACE in _undone(world)  # the other undos still ran
+    assert acts.DELETE_WORKSPACE.name in _undone(world)  # the other undos still ran
     assert _events(world)[-1] == "compensationFailed"
 
 
@@ -262,7 +272,7 @@ def test_every_completed_step_is_notified():
     world = fake_world()
     run(world, request("injection"))
     done = [c.payload["step"] for c in world.calls
-            if c.name == names.PUBLISH_EVENT and c.payload["kind"] == "stepDone"]  # fmt: skip
+            if c.name == acts.PUBLISH_EVENT.name and c.payload["kind"] == "stepDone"]  # fmt: skip
     assert done == ["preflight", "workspace", "network", "gateway", "access", "wait", "dns"]
 
 
@@ -271,7 +281,7 @@ def test_a_refusal_sent_as_json_text_is_not_taken_for_approval():
     world.raise_event(names.EVENT_APPROVAL, dt.timedelta(hours=1), '{"approved": false}')
     result = run(world, request("integration"), requireApproval=True)
     assert result["outcome"] == "Compensated"
-    assert names.BEGIN_GATEWAY not in world.called()
+    assert acts.BEGIN_GATEWAY.name not in world.called()
     assert "not approved" in result["error"]
 
 
@@ -281,7 +291,7 @@ def test_an_invalid_private_ip_is_refused_and_the_wait_goes_on():
     world.raise_event(names.EVENT_PRIVATE_IP, dt.timedelta(hours=5), '{"ip": "10.20.1.9"}')
     result = run(world, request("injection"))
     assert result["outcome"] == "Succeeded"
-    dns = next(c for c in world.calls if c.name == names.ENSURE_PRIVATE_DNS)
+    dns = next(c for c in world.calls if c.name == acts.ENSURE_PRIVATE_DNS.name)
     assert dns.payload["privateIp"] == "10.20.1.9"
     assert any("not a private" in (s.get("waitingFor") or "") for s in world.statuses)
 
@@ -289,7 +299,7 @@ def test_an_invalid_private_ip_is_refused_and_the_wait_goes_on():
 def test_a_transient_poll_failure_is_retried_and_the_wait_goes_on():
     world = fake_world()
     world.fail(
-        names.GET_GATEWAY_STATE, step_error("throttled", "SubscriptionRequestsThrottled", 60)
+        acts.GET_GATEWAY_STATE.name, step_error("throttled", "SubscriptionRequestsThrottled", 60)
     )
     result = run(world, request("integration"))
     assert result["outcome"] == "Succeeded"
@@ -297,7 +307,7 @@ def test_a_transient_poll_failure_is_retried_and_the_wait_goes_on():
 
 def test_a_gateway_that_vanishes_during_the_build_fails_the_wait():
     world = fake_world()
-    world.fail(names.GET_GATEWAY_STATE, step_error("permanent", "ResourceNotFound"))
+    world.fail(acts.GET_GATEWAY_STATE.name, step_error("permanent", "ResourceNotFound"))
     result = run(world, request("integration"))
     assert result["outcome"] == "Compensated"
     wait = next(s for s in result["steps"] if s["name"] == "wait")
@@ -306,7 +316,7 @@ def test_a_gateway_that_vanishes_during_the_build_fails_the_wait():
 
 def test_a_long_build_is_polled_across_several_waiter_executions():
     world = fake_world()
-    world.activities[names.BEGIN_GATEWAY] = lambda p, _: {
+    world.activities[acts.BEGIN_GATEWAY.name] = lambda p, _: {
         "gatewayId": p["gatewayId"],
         "created": True,
     }
@@ -319,11 +329,11 @@ def test_a_long_build_is_polled_across_several_waiter_executions():
 
 def test_an_unreadable_activity_result_is_compensated_not_crashed():
     world = fake_world()
-    world.activities[names.CONFIGURE_SUBNET] = lambda p, _: {"unexpected": True}
+    world.activities[acts.CONFIGURE_SUBNET.name] = lambda p, _: {"unexpected": True}
     result = run(world, request("integration"))
     assert result["outcome"] == "Compensated"
     assert "internal error" in result["error"]
-    assert names.DELETE_WORKSPACE in _undone(world)
+    assert acts.DELETE_WORKSPACE.name in _undone(world)
 
 
 def test_a_stalled_build_is_reported_as_stalled_while_it_waits():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from shared import activity_table as acts
 from shared import names
 from tests.unit.fake_azure import fake_world, request, run
 
@@ -17,9 +18,9 @@ def test_cancel_at_the_approval_gate_compensates_what_was_made():
     approval = {s["name"]: s for s in result["steps"]}["approval"]
     assert approval["status"] == "failed"
     assert "oncall@contoso.example" in approval["error"] and "wrong team" in approval["error"]
-    assert names.DELETE_WORKSPACE in world.called()
-    assert names.BEGIN_GATEWAY not in world.called()
-    last = [c.payload for c in world.calls if c.name == names.PUBLISH_EVENT][-1]
+    assert acts.DELETE_WORKSPACE.name in world.called()
+    assert acts.BEGIN_GATEWAY.name not in world.called()
+    last = [c.payload for c in world.calls if c.name == acts.PUBLISH_EVENT.name][-1]
     assert last["kind"] == "compensated" and last["outcome"] == "Compensated"
 
 
@@ -31,5 +32,5 @@ def test_operator_waits_name_their_event_in_custom_status():
     waits = [s for s in world.statuses if s.get("operatorEvent")]
     assert waits and {s["operatorEvent"] for s in waits} == {names.EVENT_PRIVATE_IP}
     assert not world.statuses[-1].get("operatorEvent")
-    last = [c.payload for c in world.calls if c.name == names.PUBLISH_EVENT][-1]
+    last = [c.payload for c in world.calls if c.name == acts.PUBLISH_EVENT.name][-1]
     assert last["outcome"] == "Succeeded"

@@ -1,4 +1,8 @@
-"""The saga plan as data: steps per mode, parallel stages, compensation order, deadlines."""
+"""The saga plan as data: steps per mode, compensation order, deadlines.
+
+The order of calls and their parallel groups is the procedure's (orchestrators/saga.py), and
+tests/unit/test_saga.py asserts it on the procedure itself.
+"""
 
 from __future__ import annotations
 
@@ -36,27 +40,6 @@ def _plan(mode: str, shared: bool = False, **policy):
 )
 def test_each_mode_skips_exactly_the_steps_it_does_not_need(mode, shared, skipped):
     assert _plan(mode, shared)[1].skipped == skipped
-
-
-def test_injection_stages_put_network_beside_workspace_and_roles_by_scope():
-    req, plan = _plan("injection")
-    assert plan.stages(req) == [
-        ["preflight"],
-        ["create_workspace", "ensure_nsg"],
-        ["configure_subnet",
-         "assign_role:service:API Management Service Workspace API Developer",
-         "assign_role:workspace:API Management Workspace Contributor"],
-        ["begin_gateway"],
-        ["link_workspace", "assign_role:gateway:Reader"],
-        ["gateway_waiter"],
-        ["ensure_private_dns"],
-    ]  # fmt: skip
-
-
-def test_approval_gate_comes_right_before_the_gateway():
-    req, plan = _plan("integration", requireApproval=True)
-    stages = plan.stages(req)
-    assert stages[stages.index(["approval"]) + 1] == ["begin_gateway"]
 
 
 def test_a_shared_gateway_is_never_gated_by_approval():

@@ -1,0 +1,149 @@
+"""Every activity of the saga in one table: name, step, typed input and output, undo, retry, made.
+
+One row per activity. The orchestrator sends ``row.input`` as JSON and reads the answer with
+``row.parse``; activities/functions.py registers one Durable activity per row (its
+implementation validates ``row.input`` and returns ``row.output``'s JSON form). A forward row
+with an ``undo`` names the activity that reverses it; that undo's input is exactly this row's
+output (the undo record), so compensation replays recorded outputs and nothing else. ``made``
+says, from the output, which resource ids the step record lists as created or changed and which
+label stands for the undo in leftovers. Errors are raised as :class:`shared.step_errors.StepError`
+(classified, see shared/arm_error_classes.py); ``policy`` names the orchestrator-side retry
+schedule (shared/retry.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from shared.access_models import AssignRoleInput, RoleRecord
+from shared.apim_models import (
+    BeginGatewayInput,
+    CreateWorkspaceInput,
+    GatewayRecord,
+    GatewayState,
+    GatewayStateInput,
+    LinkInput,
+    LinkRecord,
+    WorkspaceRecord,
+)
+from shared.dns_models import PrivateDnsInput, PrivateDnsRecord
+from shared.network_models import ConfigureSubnetInput, EnsureNsgInput, NsgRecord, SubnetRecord
+from shared.preflight import PreflightInput, PreflightResult
+from shared.retry import DEFAULT, PRINCIPAL_REPLICATION, UNDO, RetryPolicy
+from shared.saga_models import StatusEvent
+
+PolicyName = Literal["default", "principal", "undo"]
+POLICIES: dict[PolicyName, RetryPolicy] = {
+    "default": DEFAULT,
+    "principal": PRINCIPAL_REPLICATION,
+    "undo": UNDO,
+}
+
+
+@dataclass(frozen=True)
+class Made:
+    """What a forward call made: ids for its step record, a label for its undo and leftovers."""
+
+    ids: tuple[str, ...]
+    label: str
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One row of the table."""
+
+    name: str
+    step: str | None  # the saga step it is recorded under (None: not part of a step)
+    input: type[BaseModel]
+    output: type[BaseModel] | None
+    does: str
+    undo: str | None = None
+    policy: PolicyName = "default"
+    made: Callable[[Any], Made] | None = None
+
+    def parse(self, raw: Any) -> Any:
+        """The typed output of a completed call (None for rows without output)."""
+        return None if self.output is None else self.output.model_validate(raw)
+
+
+def _made(ids: str | None, label: str) -> Made:
+    return Made((ids,) if ids else (), label)
+
+
+# fmt: off
+PREFLIGHT = Activity(
+    "preflight", "preflight", PreflightInput, PreflightResult,
+    "read-only checks of DESIGN.md §2 step 1; findings name each problem")
+ENSURE_NSG = Activity(
+    "ensure_nsg", "network", EnsureNsgInput, NsgRecord,
+    "create the NSG or add the mode's missing rules; records what it added",
+    undo="undo_nsg", made=lambda o: _made(o.nsg_id if o.created else None, o.nsg_id))
+UNDO_NSG = Activity(
+    "undo_nsg", "network", NsgRecord, None,
+    "delete the NSG if created, else remove only the rules it added", policy="undo")
+CONFIGURE_SUBNET = Activity(
+    "configure_subnet", "network", ConfigureSubnetInput, SubnetRecord,
+    "one read-modify-write PUT: delegation + NSG; records the prior state",
+    undo="restore_subnet", made=lambda o: _made(o.subnet_id if o.changed else None, o.subnet_id))
+RESTORE_SUBNET = Activity(
+    "restore_subnet", "network", SubnetRecord, None,
+    "put the recorded prior delegations and NSG back (no-op when unchanged)", policy="undo")
+CREATE_WORKSPACE = Activity(
+    "create_workspace", "workspace", CreateWorkspaceInput, WorkspaceRecord,
+    "PUT service/workspaces/{name}, marked as this run's",
+    undo="delete_workspace", made=lambda o: _made(o.workspace_id, o.workspace_id))
+DELETE_WORKSPACE = Activity(
+    "delete_workspace", "workspace", WorkspaceRecord, None,
+    "delete the workspace if this run created it; 404 is done", policy="undo")
+BEGIN_GATEWAY = Activity(
+    "begin_gateway", "gateway", BeginGatewayInput, GatewayRecord,
+    "start the gateway PUT and return at once (the build is polled)",
+    undo="delete_gateway",
+    made=lambda o: _made(o.gateway_id if o.created else None, o.gateway_id))
+GET_GATEWAY_STATE = Activity(
+    "get_gateway_state", "wait", GatewayStateInput, GatewayState,
+    "read provisioningState, hostname and (if ARM shows one) the private VIP")
+DELETE_GATEWAY = Activity(
+    "delete_gateway", "gateway", GatewayRecord, None,
+    "delete the gateway if this run created it; 404 is done", policy="undo")
+LINK_WORKSPACE = Activity(
+    "link_workspace", "gateway", LinkInput, LinkRecord,
+    "PUT gateways/{gw}/configConnections/{ws}; returns the link's hostname",
+    undo="unlink_workspace", made=lambda o: _made(o.link_id, o.link_id))
+UNLINK_WORKSPACE = Activity(
+    "unlink_workspace", "gateway", LinkRecord, None,
+    "delete the config connection if this run created it; 404 is done", policy="undo")
+ENSURE_PRIVATE_DNS = Activity(
+    "ensure_private_dns", "dns", PrivateDnsInput, PrivateDnsRecord,
+    "zone named the gateway hostname, VNet link, @ A record",
+    undo="undo_private_dns", made=lambda o: _made(o.zone_id if o.zone_created else None, o.zone_id))
+UNDO_PRIVATE_DNS = Activity(
+    "undo_private_dns", "dns", PrivateDnsRecord, None,
+    "delete record, link and zone, each only if this run created it", policy="undo")
+ASSIGN_ROLE = Activity(
+    "assign_role", "access", AssignRoleInput, RoleRecord,
+    "role assignment named uuid5(scope, role, principal); Exists is success",
+    undo="remove_role", policy="principal",
+    made=lambda o: _made(o.assignment_id if o.created else None, o.assignment_id))
+REMOVE_ROLE = Activity(
+    "remove_role", "access", RoleRecord, None,
+    "delete the assignment if this run created it; 404 is done", policy="undo")
+PUBLISH_EVENT = Activity(
+    "publish_event", None, StatusEvent, None,
+    "publish a milestone on the onboarding-events topic (best effort)")
+# fmt: on
+
+ACTIVITIES: dict[str, Activity] = {
+    row.name: row
+    for row in (
+        PREFLIGHT, ENSURE_NSG, UNDO_NSG, CONFIGURE_SUBNET, RESTORE_SUBNET, CREATE_WORKSPACE,
+        DELETE_WORKSPACE, BEGIN_GATEWAY, GET_GATEWAY_STATE, DELETE_GATEWAY, LINK_WORKSPACE,
+        UNLINK_WORKSPACE, ENSURE_PRIVATE_DNS, UNDO_PRIVATE_DNS, ASSIGN_ROLE, REMOVE_ROLE,
+        PUBLISH_EVENT,
+    )
+}  # fmt: skip
+UNDO_OF: dict[str, str] = {row.name: row.undo for row in ACTIVITIES.values() if row.undo}
