@@ -29,7 +29,7 @@ from orchestrators.context import OrchestrationContext, Task
 from orchestrators.step_runner import run_with_retry
 from shared import names
 from shared.activity_table import ACTIVITIES, POLICIES, Activity
-from shared.operator_events import parse_cancel, parse_failed_decision
+from shared.operator_events import parse_cancel, parse_failed_decision, wait_event, wait_kind
 from shared.run_log import milestone
 from shared.saga_models import (
     EventKind,
@@ -81,6 +81,7 @@ class Ledger:
         self.undo: list[UndoEntry] = []
         self.hostname: str | None = None
         self._children = 0
+        self._waits = 0
 
     # --- time and status -------------------------------------------------------------------
 
@@ -105,8 +106,10 @@ class Ledger:
             "steps": [s.model_dump(by_alias=True) for s in self.steps.values()],
         }
         if event is not None:
-            # The operator API acts only on the event the run waits for (and cancel with it).
+            # The operator API raises answers only to the event the run waits for now (by its
+            # kind, e.g. POST .../events/private_ip), and accepts cancel with it.
             custom["operatorEvent"] = event
+            custom["operatorWait"] = wait_kind(event)
         if event is not None or cancellable:
             custom["cancellable"] = True  # a cancel event is awaited now
         self.ctx.set_custom_status(custom)
@@ -280,7 +283,7 @@ class Ledger:
     def wait_for_operator(
         self,
         step: str,
-        event: str,
+        kind: str,
         what: str,
         deadline: dt.datetime,
         cancel: Task | None = None,
@@ -288,10 +291,14 @@ class Ledger:
     ) -> Gen:
         """The operator's answer, reminding at intervals; None once the deadline passes.
 
-        One waiter per event for the whole wait (not one per reminder), so exactly one task
-        can take the operator's event. A ``cancel`` fails the step: the run undoes its work.
+        Each wait listens under its own event name (``<kind>-<n>``), with one waiter for the
+        whole wait (not one per reminder): exactly one answer is consumed, and an answer meant
+        for an earlier wait can never answer this one. A ``cancel`` fails the step: the run
+        undoes its work.
         """
         self._begin(step, step_status)
+        self._waits += 1
+        event = wait_event(kind, self._waits)
         answer: Task | None = None
         if cancel is None:
             cancel = self.cancel_waiter()

@@ -67,7 +67,8 @@ def onboard_v1(L: Ledger, run: Run, policy: SagaPolicy) -> Gen:
     if plan.wait:
         waited = yield from wait_for_build(L, run, build_started, policy)
         if plan.dns:
-            yield from private_dns(L, run, waited, policy)
+            prefixes = pre.facts.subnet.prefixes if pre.facts.subnet else []
+            yield from private_dns(L, run, waited, prefixes, policy)
 
 
 def approve(L: Ledger, policy: SagaPolicy) -> Gen:
@@ -117,8 +118,14 @@ def wait_for_build(L: Ledger, run: Run, started: Any, policy: SagaPolicy) -> Gen
     return waited
 
 
-def private_dns(L: Ledger, run: Run, waited: WaiterResult, policy: SagaPolicy) -> Gen:
-    """Zone named the gateway hostname, VNet link, A record; asks for the IP ARM hides."""
+def private_dns(
+    L: Ledger, run: Run, waited: WaiterResult, prefixes: list[str], policy: SagaPolicy
+) -> Gen:
+    """Zone named the gateway hostname, VNet link, A record; asks for the IP ARM hides.
+
+    A supplied IP must be a usable address of the gateway subnet (``prefixes``, read at
+    preflight); otherwise the run asks again, saying why.
+    """
     hostname = L.hostname
     if not hostname:
         raise L.fail("dns", "neither the gateway nor its link reports a hostname")
@@ -129,7 +136,7 @@ def private_dns(L: Ledger, run: Run, waited: WaiterResult, policy: SagaPolicy) -
         answer = yield from L.wait_for_operator("dns", names.EVENT_PRIVATE_IP, what, deadline)
         if answer is None:
             raise L.fail("dns", f"no private IP supplied before {deadline.isoformat()}")
-        supplied = parse_private_ip(answer)
+        supplied = parse_private_ip(answer, prefixes)
         private_ip, what = supplied.ip, f"a valid private IP ({supplied.problem})"
     yield from L.call(acts.ENSURE_PRIVATE_DNS, inputs.private_dns(run, hostname, private_ip))
     yield from L.done("dns")

@@ -1,7 +1,8 @@
 """What an operator's external event means, decided in one place (pure, unit-tested alone).
 
-The saga waits on three operator events (shared/names.py): ``approval``, ``stalled_decision``
-and ``private_ip``; during any of those waits ``cancel`` (the operator API's terminate with
+The saga waits on four kinds of operator event (shared/names.py): ``approval``,
+``stalled_decision``, ``private_ip`` and ``failed_decision``, each wait under its own event name
+(:func:`wait_event`); during any of those waits ``cancel`` (the operator API's terminate with
 compensation) ends the run by undoing what it made. Payloads arrive in more than one shape: the
 Durable host hands a ``raise_event`` payload to the orchestrator as JSON *text*
 (durable-protocol.md §4), other hosts as the decoded value. Each parser accepts both and, when
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -67,8 +69,15 @@ class SuppliedIp:
     problem: str = ""
 
 
-def parse_private_ip(payload: Any) -> SuppliedIp:
-    """``{"ip": "10.20.1.4"}`` or the bare address; it must be a private IPv4 address."""
+def parse_private_ip(payload: Any, prefixes: Sequence[str] = ()) -> SuppliedIp:
+    """``{"ip": "10.20.1.4"}`` or the bare address: a private IPv4 address, and when the
+    gateway subnet's ``prefixes`` are known, a usable address inside one of them.
+
+    Azure reserves five addresses of every subnet: the network address, the next three
+    (default gateway, two for Azure DNS) and the broadcast address
+    (https://learn.microsoft.com/azure/virtual-network/virtual-networks-faq, "Are there any
+    restrictions on using IP addresses within these subnets?"); none of them can be the VIP.
+    """
     value = decode(payload)
     raw = value.get("ip") if isinstance(value, dict) else value
     try:
@@ -77,7 +86,31 @@ def parse_private_ip(payload: Any) -> SuppliedIp:
         return SuppliedIp(None, f"'{str(raw)[:60]}' is not an IPv4 address")
     if not address.is_private or address.is_loopback or address.is_link_local:
         return SuppliedIp(None, f"{address} is not a private VNet address")
+    networks = [ipaddress.IPv4Network(p, strict=False) for p in prefixes]
+    if networks:
+        inside = next((n for n in networks if address in n), None)
+        if inside is None:
+            listed = ", ".join(str(n) for n in networks)
+            return SuppliedIp(None, f"{address} is not in the gateway subnet ({listed})")
+        offset = int(address) - int(inside.network_address)
+        if offset < 4 or address == inside.broadcast_address:
+            return SuppliedIp(None, f"{address} is reserved by Azure in {inside}")
     return SuppliedIp(str(address))
+
+
+def wait_event(kind: str, number: int) -> str:
+    """The event name of the ``number``-th operator wait of a run, e.g. ``private_ip-2``.
+
+    Each wait has its own name, so it consumes exactly one answer: an answer to an earlier
+    wait (buffered by the host, or sent late) can never answer a later one.
+    """
+    return f"{kind}-{number}"
+
+
+def wait_kind(event: str) -> str:
+    """``private_ip-2`` -> ``private_ip``; a bare kind is returned as it is."""
+    kind, _, number = event.rpartition("-")
+    return kind if kind and number.isdigit() else event
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ import azure.functions as func
 from shared import names, run_index
 from shared.azure_clients import SettingsError
 from shared.operator_events import decode as decode_event
-from shared.operator_events import parse_private_ip
+from shared.operator_events import parse_private_ip, wait_kind
 from shared.request import OnboardingRequest
 from shared.run_index_store import IndexUnavailable, RunIndex, index_enabled, run_index_table
 from shared.saga_models import SagaInput
@@ -416,26 +416,32 @@ async def approve_onboarding(
     principal, instance_id, status, body = started
     if not isinstance(body, dict) or not isinstance(body.get("approved"), bool):
         return _bad("approved", 'send {"approved": true|false, "reason": "..."}')
-    refusal = _waits_for(instance_id, status, names.EVENT_APPROVAL)
-    if refusal is not None:
-        return refusal
+    event = _waits_for(instance_id, status, names.EVENT_APPROVAL)
+    if isinstance(event, func.HttpResponse):
+        return event
     reason = _reason(body)
     payload = {"approved": body["approved"], "by": principal.name, "reason": reason or ""}
-    await client.raise_event(instance_id, names.EVENT_APPROVAL, payload)
+    await client.raise_event(instance_id, event, payload)
     verb = "approve" if body["approved"] else "reject"
     await _record(instance_id, _action(principal, verb, instance_id, reason))
     return await _accepted(client, instance_id)
 
 
-def _waits_for(instance_id: str, status: Any, event: str) -> func.HttpResponse | None:
-    """409 unless the run is waiting for ``event`` now (an early event would be kept by the
-    host and answer a later wait nobody meant it for)."""
+def _waits_for(instance_id: str, status: Any, kind: str) -> str | func.HttpResponse:
+    """The event name of the run's current wait of ``kind`` (e.g. ``private_ip-2``), or 409.
+
+    Each operator wait of a run listens under its own name, published in the custom status;
+    an answer is raised to the wait open now and to no other, so an early or repeated answer
+    can never be taken by a later wait nobody meant it for.
+    """
     runtime = _runtime(status)
-    waiting = _custom(status).get("operatorEvent")
-    if runtime != "Running" or waiting != event:
+    custom = _custom(status)
+    event = custom.get("operatorEvent")
+    waiting = custom.get("operatorWait") or (wait_kind(event) if event else None)
+    if runtime != "Running" or waiting != kind or not event:
         now = f"waits for '{waiting}'" if waiting else f"is {runtime} and waits for no operator"
-        return _conflict(instance_id, f"The run is not waiting for '{event}' (it {now}).", status)
-    return None
+        return _conflict(instance_id, f"The run is not waiting for '{kind}' (it {now}).", status)
+    return str(event)
 
 
 @bp.route(
@@ -450,7 +456,7 @@ async def raise_operator_event(
     if isinstance(started, func.HttpResponse):
         return started
     principal, instance_id, status, body = started
-    name = req.route_params.get("name", "")
+    name = wait_kind(req.route_params.get("name", ""))
     if name not in names.EVENT_OPERATOR_WAITS:
         return _bad("name", f"must be one of {', '.join(names.EVENT_OPERATOR_WAITS)}")
     if body is None:
@@ -464,10 +470,10 @@ async def raise_operator_event(
             )  # fmt: skip
     if name == names.EVENT_APPROVAL and isinstance(body, dict):
         body = {**body, "by": principal.name}  # who approved is the signed-in operator
-    refusal = _waits_for(instance_id, status, name)
-    if refusal is not None:
-        return refusal
-    await client.raise_event(instance_id, name, body)
+    event = _waits_for(instance_id, status, name)
+    if isinstance(event, func.HttpResponse):
+        return event
+    await client.raise_event(instance_id, event, body)
     summary = json.dumps(decode_event(body))[:200]
     await _record(instance_id, _action(principal, f"event {name}", instance_id, summary))
     return await _accepted(client, instance_id)
@@ -486,12 +492,11 @@ async def retry_onboarding(
         return started
     principal, instance_id, status, _ = started
     runtime, outcome = _runtime(status), _output(status).get("outcome")
-    if _custom(status).get("operatorEvent") == names.EVENT_FAILED_DECISION:
+    held = _waits_for(instance_id, status, names.EVENT_FAILED_DECISION)
+    if isinstance(held, str):
         # The run holds its failed step (POLICY_FAILED_STEP_HOLD_HOURS): retry it in place;
         # the steps it completed stay done.
-        await client.raise_event(
-            instance_id, names.EVENT_FAILED_DECISION, {"action": "retry", "by": principal.name}
-        )
+        await client.raise_event(instance_id, held, {"action": "retry", "by": principal.name})
         await _record(instance_id, _action(principal, "retry", instance_id, "retry in place"))
         return await _accepted(client, instance_id)
     if not (runtime == "Failed" or (runtime == "Completed" and outcome in RETRYABLE_OUTCOMES)):

@@ -434,3 +434,42 @@ def test_a_held_failed_step_compensates_when_nobody_decides(stack: Stack, sample
     run = stack.wait(run_id)  # the virtual clock runs through the 24-hour hold
     assert run["output"]["outcome"] == "Compensated", run["output"]
     assert stack.resources() == before
+
+
+def test_an_answer_sent_before_the_notification_completes_is_taken_exactly_once(
+    stack: Stack, sample, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An IP outside the gateway subnet, raised while the saga still publishes its ask, is
+    refused once and asked again once; a valid IP then finishes the run (two asks in all)."""
+    import threading
+
+    from activities import notifications
+
+    stack.sim.simulation.timings.gateway_exposes_private_ip = False
+    publish = notifications.publish_event
+    asked = threading.Event()
+    answered = threading.Event()
+    asks: list[dict[str, Any]] = []
+
+    def slow_publish(event: dict[str, Any], client: Any = None) -> None:
+        if event.get("kind") == "waitingOnOperator" and event.get("step") == "dns":
+            asks.append(event)
+            if len(asks) == 1:
+                asked.set()
+                answered.wait(30)  # the operator answers while this notification is in flight
+        publish(event, client)
+
+    monkeypatch.setattr(notifications, "publish_event", slow_publish)
+    run_id = _start(stack, sample("injection"))
+    with stack.host.clock.hold():
+        stack.advance_until(asked.is_set)
+        outside = _post(stack, f"/{run_id}/events/private_ip", {"ip": "10.99.0.4"})
+        answered.set()
+        assert outside.status == 202, outside.body
+        stack.advance_until(lambda: len(asks) >= 2 and stack.waiting_for(run_id, "subnet"))
+        reply = _post(stack, f"/{run_id}/events/private_ip", {"ip": "10.20.1.9"})
+        assert reply.status == 202, reply.body
+    run = stack.wait(run_id)
+    assert run["output"]["outcome"] == "Succeeded"
+    assert [a["event"] for a in asks] == ["private_ip-1", "private_ip-2"]
+    assert "not in the gateway subnet" in asks[1]["waitingFor"]

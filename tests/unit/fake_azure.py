@@ -65,10 +65,16 @@ def fake_world(vip: str | None = "10.20.1.4", build_state: str = "Succeeded") ->
             "privateIp": vip if done else None,
         }
 
+    def preflight(p: dict[str, Any], _: World) -> dict[str, Any]:
+        facts: dict[str, Any] = {"mode": p["mode"], "serviceExists": True,
+                                 "serviceRegion": "West Europe"}  # fmt: skip
+        if p.get("subnetId"):
+            facts["subnet"] = {"subscription": SUB, "region": "westeurope",
+                               "prefixes": ["10.20.1.0/24"], "delegations": [], "users": []}  # fmt: skip
+        return {"passed": True, "findings": [], "facts": facts}
+
     w.activities = {
-        acts.PREFLIGHT.name: lambda p, _: {"passed": True, "findings": [],
-                                       "facts": {"mode": p["mode"], "serviceExists": True,
-                                                 "serviceRegion": "West Europe"}},
+        acts.PREFLIGHT.name: preflight,
         acts.CREATE_WORKSPACE.name: lambda p, _: {"workspaceId": f"{p['serviceId']}/workspaces/{p['name']}",
                                               "created": True},
         acts.ENSURE_NSG.name: lambda p, _: {"nsgId": f"{RG}/rg-network/providers/Microsoft.Network/networkSecurityGroups/{p['nsgName']}",

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.operator_events import wait_kind
 from shared.step_errors import StepError
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -187,7 +188,7 @@ class Driver:
                 assert t.fire_at is not None
                 return t.fire_at
             if t.kind == "event":
-                times = [at for name, at, _ in w.events if name == t.name]
+                times = [at for name, at, _ in w.events if _answers(name, t.name)]
                 return max(min(times), w.now) if times else dt.datetime.max.replace(tzinfo=dt.UTC)
             return w.now
 
@@ -197,13 +198,19 @@ class Driver:
             raise AssertionError("the orchestration waits for something that never happens")
         w.now = max(w.now, when)
         if winner.kind == "event":
-            index = next(i for i, (n, at, _) in enumerate(w.events) if n == winner.name)
+            index = next(i for i, (n, _, _) in enumerate(w.events) if _answers(n, winner.name))
             winner.result = w.events.pop(index)[2]
         elif winner.kind == "timer":
             w.timers.append(when)
         else:
             self._resolve(winner)
         return winner
+
+
+def _answers(raised: str, waited: str) -> bool:
+    """An event raised by its exact name, or by its kind as the operator API raises it (to the
+    wait of that kind open at the time: ``private_ip`` answers ``private_ip-2``)."""
+    return raised in (waited, wait_kind(waited))
 
 
 def _label(task: Task) -> str:

@@ -343,3 +343,30 @@ def test_a_stalled_build_is_reported_as_stalled_while_it_waits():
     stalled = [s for s in world.statuses if "stalled" in (s.get("waitingFor") or "")]
     assert stalled and all(s["until"] for s in stalled)
     assert any(st["status"] == "stalled" for st in stalled[0]["steps"] if st["name"] == "wait")
+
+
+def test_an_ip_outside_the_gateway_subnet_is_refused_and_asked_again_once():
+    world = fake_world(vip=None)
+    world.raise_event(names.EVENT_PRIVATE_IP, dt.timedelta(hours=4), {"ip": "10.99.0.4"})
+    world.raise_event(names.EVENT_PRIVATE_IP, dt.timedelta(hours=5), {"ip": "10.20.1.9"})
+    result = run(world, request("injection"))
+    assert result["outcome"] == "Succeeded"
+    dns = next(c for c in world.calls if c.name == acts.ENSURE_PRIVATE_DNS.name)
+    assert dns.payload["privateIp"] == "10.20.1.9"
+    asks = [c.payload for c in world.calls if c.name == acts.PUBLISH_EVENT.name
+            and c.payload["kind"] == "waitingOnOperator"]  # fmt: skip
+    assert [a["event"] for a in asks] == ["private_ip-1", "private_ip-2"]
+    assert "not in the gateway subnet" in asks[1]["waitingFor"]
+
+
+def test_an_answer_to_an_earlier_wait_never_answers_a_later_one():
+    world = fake_world(vip=None)
+    world.raise_event("private_ip-1", dt.timedelta(hours=4), {"ip": "8.8.8.8"})
+    world.raise_event("private_ip-1", dt.timedelta(hours=4, minutes=1), {"ip": "10.20.1.7"})
+    world.raise_event("private_ip-2", dt.timedelta(hours=6), {"ip": "10.20.1.9"})
+    result = run(world, request("injection"))
+    assert result["outcome"] == "Succeeded"
+    dns = next(c for c in world.calls if c.name == acts.ENSURE_PRIVATE_DNS.name)
+    assert (
+        dns.payload["privateIp"] == "10.20.1.9"
+    )  # the stale second answer to wait 1 was not taken

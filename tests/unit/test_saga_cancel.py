@@ -30,7 +30,9 @@ def test_operator_waits_name_their_event_in_custom_status():
     result = run(world, request("injection"))
     assert result["outcome"] == "Succeeded"
     waits = [s for s in world.statuses if s.get("operatorEvent")]
-    assert waits and {s["operatorEvent"] for s in waits} == {names.EVENT_PRIVATE_IP}
+    # Each wait has its own event name; its kind is what the operator API is called with.
+    assert waits and {s["operatorEvent"] for s in waits} == {f"{names.EVENT_PRIVATE_IP}-1"}
+    assert {s["operatorWait"] for s in waits} == {names.EVENT_PRIVATE_IP}
     assert not world.statuses[-1].get("operatorEvent")
     last = [c.payload for c in world.calls if c.name == acts.PUBLISH_EVENT.name][-1]
     assert last["outcome"] == "Succeeded"

@@ -29,7 +29,7 @@ CASES = [
 
 
 def _held(world) -> list[dict]:
-    return [s for s in world.statuses if s.get("operatorEvent") == names.EVENT_FAILED_DECISION]
+    return [s for s in world.statuses if s.get("operatorWait") == names.EVENT_FAILED_DECISION]
 
 
 @pytest.mark.parametrize(("activity", "step"), CASES, ids=[a.name for a, _ in CASES])

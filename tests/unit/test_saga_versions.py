@@ -58,7 +58,7 @@ def test_every_child_runs_on_the_parents_version():
 
 def test_an_unknown_version_is_refused_with_a_message_naming_it():
     world = fake_world()
-    with pytest.raises(RuntimeError, match="no saga version '9.9'"):
+    with pytest.raises(RuntimeError, match=r"no saga version '9\.9'"):
         driver(world).run("onboarding_saga", {"request": request("none"), "policy": {}},
                           version="9.9")  # fmt: skip
     assert acts.PREFLIGHT.name not in world.called()
