@@ -18,6 +18,8 @@ from typing import Any
 
 import azure.functions as func
 
+from devhost.versioning import VersioningSettings
+
 
 @dataclass
 class FunctionEntry:
@@ -67,6 +69,17 @@ class AppIndex:
         http = self.host_json.get("extensions", {}).get("http", {})
         return str(http.get("routePrefix", "api")).strip("/")
 
+    @property
+    def versioning(self) -> VersioningSettings:
+        """Orchestration versioning from host.json (ValueError for an invalid setting)."""
+        return VersioningSettings.from_host_json(self.host_json)
+
+
+def read_host_json(app_dir: Path) -> dict[str, Any]:
+    """``host.json`` of the app directory, or {} when there is none."""
+    path = app_dir / "host.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
 
 def load_app(module_name: str = "function_app", app_dir: str | Path | None = None) -> AppIndex:
     """Import ``module_name`` (with ``app_dir`` first on sys.path) and index its app."""
@@ -81,10 +94,13 @@ def load_app(module_name: str = "function_app", app_dir: str | Path | None = Non
     if getattr(app, "functions_bindings", None):
         app.functions_bindings = {}
     entries = [_entry(f) for f in app.get_functions()]
-    index = AppIndex(module_name=module_name, app=app, app_dir=directory, functions=entries)
-    host_json = directory / "host.json"
-    if host_json.is_file():
-        index.host_json = json.loads(host_json.read_text())
+    index = AppIndex(
+        module_name=module_name,
+        app=app,
+        app_dir=directory,
+        functions=entries,
+        host_json=read_host_json(directory),
+    )
     for entry in entries:
         if entry.trigger_type == "orchestrationTrigger":
             # The host registers the trigger's ``orchestration`` override if set.

@@ -7,6 +7,11 @@ the result with :mod:`devhost.sequencing` to find the new work, and commits hist
 messages, instance state and new work (activities, timers, child instances, parent
 notifications) in a single transaction. When nothing is deliverable it sleeps until the next
 timer; on a virtual clock with no activity outstanding it jumps the clock to that timer instead.
+
+Before an instance's work runs, its orchestration version is checked against host.json's
+versioning settings (devhost/versioning.py), as DurableTask.Core's dispatcher does: a refused
+instance either fails (``Fail``) or is left exactly as it is (``Reject``), and then skipped
+until its execution changes or the host restarts, so it never spins the dispatcher.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from devhost.retry_policy import retry_delay
 from devhost.sequencing import Leaf, ReplayResult, UnsupportedAction, replay
 from devhost.store import NOT_OVERRIDABLE, TERMINAL, Instance, Message, Store, Tx
 from devhost.timefmt import parse, to_history
+from devhost.versioning import MISMATCH_ERROR_TYPE, FailureStrategy
 
 log = logging.getLogger("devhost.engine")
 
@@ -48,6 +54,7 @@ class EngineStats:
     episodes: int = 0
     oracle_checks: int = 0
     sequence_mismatches: list[str] = field(default_factory=list)
+    version_rejections: int = 0
 
 
 class Engine:
@@ -66,6 +73,10 @@ class Engine:
         self.index = index
         self.clock = clock
         self.check_sequencing = check_sequencing
+        self.versioning = index.versioning
+        # Execution ids refused under ``Reject``. Replaced, never mutated, so other threads
+        # (stepping.py) can read it without a lock.
+        self.rejected_executions: frozenset[str] = frozenset()
         self.stats = EngineStats()
         self._cond = threading.Condition()
         self._dirty = True
@@ -116,11 +127,12 @@ class Engine:
         """Nothing deliverable: jump a virtual clock, or say how long to sleep."""
         now = self.clock.now()
         with self.store.tx() as tx:
-            next_due = tx.next_timer(to_history(now))
+            skip = self.rejected_executions
+            next_due = tx.next_timer(to_history(now), skip)
             outstanding = tx.activities_outstanding()
             # An activity may have finished since step() looked: its completion is deliverable
             # now, and jumping past it would let a timer win a race it lost.
-            runnable = tx.runnable_instance(to_history(now))
+            runnable = tx.runnable_instance(to_history(now), skip)
         if runnable is not None:
             return 0
         if next_due is None:
@@ -143,7 +155,7 @@ class Engine:
         """Process one instance with deliverable messages; False if there was none."""
         now_text = to_history(self.clock.now())
         with self.store.tx() as tx:
-            instance_id = tx.runnable_instance(now_text)
+            instance_id = tx.runnable_instance(now_text, self.rejected_executions)
         if instance_id is None:
             return False
         self.process(instance_id)
@@ -175,11 +187,36 @@ class Engine:
             with self.store.tx() as tx:
                 tx.delete_messages(stale)
             return
-        if batch[0].kind in CONTROL:
+        # DurableTask.Core checks the version of every work item, control messages included
+        # (it handles terminate/suspend/resume inside the orchestration executor).
+        refusal = self.versioning.mismatch(inst.version)
+        if refusal is not None and self.versioning.failure_strategy is FailureStrategy.REJECT:
+            self._reject(inst, refusal)
+            return
+        if refusal is None and batch[0].kind in CONTROL:
             self._control(inst, history, batch[0], stale, now)
         else:
-            self._episode(inst, history, batch, stale, now)
+            self._episode(inst, history, batch, stale, now, refusal=refusal)
         self.stats.episodes += 1
+
+    def _reject(self, inst: Instance, refusal: str) -> None:
+        """``Reject``: touch nothing; the instance waits for a host whose version accepts it.
+
+        The real host abandons the work item and another worker picks it up. Locally that
+        worker is this host restarted on a host.json that accepts the version. Nothing is
+        written (a write would wake the engine again), and the execution is skipped from now
+        on: its version and the settings cannot change before a restart, and a purge or a new
+        start gives the instance a new execution id.
+        """
+        self.rejected_executions = self.rejected_executions | {inst.execution_id}
+        self.stats.version_rejections += 1
+        log.warning(
+            "%s (%s) left %s: %s; it runs once devhost restarts with a host.json that accepts it",
+            inst.instance_id,
+            inst.name,
+            inst.status,
+            refusal,
+        )
 
     @staticmethod
     def _batch(inst: Instance, live: list[Message]) -> list[Message]:
@@ -259,17 +296,24 @@ class Engine:
         batch: list[Message],
         stale: list[int],
         now: datetime,
+        *,
+        refusal: str | None = None,
     ) -> None:
+        """Run the orchestrator on the batch; with a ``refusal`` (``Fail``) fail it instead."""
         stamp = to_history(now)
         past = [{**e, "IsPlayed": True} for e in history]
         new_events: list[Event] = [event(EventType.ORCHESTRATOR_STARTED, stamp)]
-        new_events += [{**m.event, "IsPlayed": False} for m in batch]
+        # Control messages are no history events; they only reach here in a refused batch.
+        new_events += [{**m.event, "IsPlayed": False} for m in batch if m.kind not in CONTROL]
         full = past + new_events
         consumed = [m.msg_id for m in batch] + stale
         if len(full) < 2 or full[1].get("EventType") != EventType.EXECUTION_STARTED:
             # Events for an execution that never started (e.g. a purge raced a start).
             with self.store.tx() as tx:
                 tx.delete_messages(consumed)
+            return
+        if refusal is not None:
+            self._fail_by_version(inst, new_events, consumed, refusal, stamp)
             return
 
         entry = self.index.orchestrators.get(inst.name)
@@ -340,14 +384,44 @@ class Engine:
         self, tx: Tx, inst: Instance, new_events: list[Event], error: str, stamp: str
     ) -> None:
         reason = f"Orchestrator function '{inst.name}' failed: {error}"
-        details = json.dumps({"ErrorType": "Exception", "ErrorMessage": error})
+        failure = {"ErrorType": "Exception", "ErrorMessage": error}
+        self._record_failure(tx, inst, new_events, reason, failure, stamp)
+
+    def _fail_by_version(
+        self, inst: Instance, new_events: list[Event], consumed: list[int], refusal: str, stamp: str
+    ) -> None:
+        """``Fail``: the orchestrator is not called; the instance fails with the refusal.
+
+        DurableTask.Core records ``FailureDetails("VersionMismatch", ...)``; devhost's message
+        starts with the same text and names both versions.
+        """
+        failure = {
+            "ErrorType": MISMATCH_ERROR_TYPE,
+            "ErrorMessage": refusal,
+            "IsNonRetriable": True,
+        }
+        with self.store.tx() as tx:
+            tx.delete_messages(consumed)
+            inst.last_updated_time = stamp
+            self._record_failure(tx, inst, new_events, refusal, failure, stamp)
+            tx.put_instance(inst)
+
+    def _record_failure(
+        self,
+        tx: Tx,
+        inst: Instance,
+        new_events: list[Event],
+        reason: str,
+        failure: dict[str, Any],
+        stamp: str,
+    ) -> None:
         new_events += [
             event(
                 EventType.EXECUTION_COMPLETED,
                 stamp,
                 OrchestrationStatus=int(OrchestrationStatus.FAILED),
                 Result=reason,
-                FailureDetails={"ErrorType": "Exception", "ErrorMessage": error},
+                FailureDetails=failure,
             ),
             event(EventType.ORCHESTRATOR_COMPLETED, stamp),
         ]
@@ -356,7 +430,7 @@ class Engine:
         inst.output = json.dumps(reason)
         self._end_execution(tx, inst)
         self._notify_parent(
-            tx, inst, ok=False, result=None, reason=reason, details=details, stamp=stamp
+            tx, inst, ok=False, result=None, reason=reason, details=json.dumps(failure), stamp=stamp
         )
 
     def _complete(
@@ -402,6 +476,10 @@ class Engine:
                 execution_id=inst.execution_id,
                 raw_input=inst.input,
                 parent=inst.parent_info,
+                # The new execution keeps the instance's version: the extension calls
+                # ContinueAsNew(input) without a new version, and DurableTask.Core starts the
+                # next execution with ``NewVersion ?? runtimeState.Version``.
+                version=inst.version,
             ),
         )
 
@@ -498,12 +576,15 @@ class Engine:
         name = str(leaf.action.get("functionName"))
         child_id = leaf.action.get("instanceId") or f"{inst.execution_id}:{leaf.id}"
         input_text = leaf.action.get("input")
+        # A child is a new instance: the action's version, else defaultVersion, never the
+        # parent's (durabletask-java#240, durabletask-dotnet's sub-orchestration default).
+        version = self.versioning.version_for_new(leaf.action.get("version"))
         created = event(
             EventType.SUB_ORCHESTRATION_CREATED,
             stamp,
             event_id=leaf.id,
             Name=name,
-            Version="",
+            Version=version,
             InstanceId=child_id,
             Input=input_text,
         )
@@ -529,7 +610,7 @@ class Engine:
             return created
         parent = {
             "Name": inst.name,
-            "Version": "",
+            "Version": inst.version,
             "TaskScheduleId": leaf.id,
             "OrchestrationInstance": {
                 "InstanceId": inst.instance_id,
@@ -538,7 +619,14 @@ class Engine:
         }
         raw_input = json.dumps(input_text) if input_text is not None else None
         create_instance(
-            tx, child_id, name, raw_input, stamp, parent=parent, replace=existing is not None
+            tx,
+            child_id,
+            name,
+            raw_input,
+            stamp,
+            parent=parent,
+            replace=existing is not None,
+            version=version,
         )
         return created
 
@@ -552,8 +640,9 @@ def create_instance(
     *,
     parent: dict[str, Any] | None = None,
     replace: bool = False,
+    version: str = "",
 ) -> Instance:
-    """Create (or replace a finished) instance and queue its ExecutionStarted."""
+    """Create (or replace a finished) instance of ``version`` and queue its ExecutionStarted."""
     if replace:
         tx.delete_instance(instance_id)
     inst = Instance(
@@ -567,6 +656,7 @@ def create_instance(
         created_time=stamp,
         last_updated_time=stamp,
         parent=json.dumps(parent) if parent else None,
+        version=version,
     )
     tx.put_instance(inst)
     tx.add_message(
@@ -580,6 +670,7 @@ def create_instance(
             execution_id=inst.execution_id,
             raw_input=raw_input,
             parent=parent,
+            version=version,
         ),
     )
     return inst

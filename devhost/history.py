@@ -75,15 +75,20 @@ def execution_started(
     execution_id: str,
     raw_input: str | None,
     parent: dict[str, Any] | None,
+    version: str = "",
 ) -> Event:
-    """``ExecutionStarted``; ``Version`` must be present or the 1.7.0 SDK raises."""
+    """``ExecutionStarted``; ``Version`` must be present (even "") or the 1.7.0 SDK raises.
+
+    ``Version`` is the instance's orchestration version (devhost/versioning.py); the SDK reads
+    it from this event for ``context.version``.
+    """
     return event(
         EventType.EXECUTION_STARTED,
         timestamp,
         OrchestrationInstance={"InstanceId": instance_id, "ExecutionId": execution_id},
         ParentInstance=parent,
         Name=name,
-        Version="",
+        Version=version,
         Input=raw_input,
         Tags=None,
     )

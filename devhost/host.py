@@ -12,6 +12,7 @@ In-process use (tests)::
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import threading
@@ -23,7 +24,7 @@ from typing import Any
 from aiohttp import web
 
 from devhost.activity_pool import ActivityPool
-from devhost.app_index import AppIndex, FunctionEntry, load_app
+from devhost.app_index import AppIndex, FunctionEntry, load_app, read_host_json
 from devhost.clock import Clock, RealClock, VirtualClock
 from devhost.engine import VIRTUAL_NOW_KEY, Engine
 from devhost.event_loop import run_on_loop, shared_loop
@@ -94,7 +95,12 @@ class DevHost:
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> DevHost:
         """Load the app, open the database, resume unfinished work and start serving."""
-        self.index = _index_for(self.module, self.app_dir)
+        cached = _index_for(self.module, self.app_dir)
+        # The functions are indexed once per process, but the real host reads host.json at
+        # every start: a restart on an edited host.json (a new defaultVersion) must see it.
+        self.index = dataclasses.replace(cached, host_json=read_host_json(cached.app_dir))
+        for warning in self.index.versioning.warnings():  # also fails fast on a bad setting
+            log.warning("host.json: %s", warning)
         self.store = Store(self.db_path, synchronous=self.synchronous)
         with self.store.tx() as tx:
             requeued = tx.requeue_running_activities()
@@ -214,6 +220,7 @@ class DevHost:
             "episodes": stats.episodes,
             "oracleChecks": stats.oracle_checks,
             "sequenceMismatches": list(stats.sequence_mismatches),
+            "versionRejections": stats.version_rejections,
             "checkSequencing": self.check_sequencing,
             "now": self.clock.now().isoformat(),
         }
@@ -282,12 +289,21 @@ class DevHost:
         kwargs = build_kwargs(entry, trigger_args, self.binding_json(), str(self.app_dir))
         return await call_async(entry, kwargs)
 
-    def start_new(self, name: str, client_input: Any = None, instance_id: str | None = None) -> str:
-        """Start like ``client.start_new`` does (input through ``df_dumps`` + the JSON hop)."""
+    def start_new(
+        self,
+        name: str,
+        client_input: Any = None,
+        instance_id: str | None = None,
+        version: str | None = None,
+    ) -> str:
+        """Start like ``client.start_new`` does (input through ``df_dumps`` + the JSON hop).
+
+        ``version``: the instance's orchestration version (default: host.json defaultVersion).
+        """
         from azure.functions._durable_functions import df_dumps
 
         raw = json.dumps(df_dumps(client_input)) if client_input is not None else None
-        return self.management.start_raw(name, instance_id, raw)
+        return self.management.start_raw(name, instance_id, raw, version)
 
     def status(self, instance_id: str, **flags: bool) -> dict[str, Any]:
         """Status payload (``show_input``, ``show_history``, ``show_history_output``)."""

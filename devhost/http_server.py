@@ -122,11 +122,14 @@ class HttpFront:
             return _json(exc.status, exc.body)
 
     async def start(self, request: web.Request) -> web.Response:
-        """POST orchestrators/{name}[/{instanceId}][?timeout=&pollingInterval=]."""
+        """POST orchestrators/{name}[/{instanceId}][?version=&timeout=&pollingInterval=]."""
         body = await request.text()
         try:
             instance_id = self.management.start(
-                request.match_info["name"], request.match_info.get("instance_id"), body
+                request.match_info["name"],
+                request.match_info.get("instance_id"),
+                body,
+                request.query.get("version"),
             )
         except ManagementError as exc:
             return _json(exc.status, exc.body)

@@ -58,10 +58,21 @@ class Management:
         self.store = store
         self.index = index
         self.clock = clock
+        self.versioning = index.versioning
 
     # -- start ------------------------------------------------------------------------------
-    def start(self, name: str, instance_id: str | None, body_text: str | None) -> str:
-        """Start an orchestration; the body is the JSON the client posted (or empty)."""
+    def start(
+        self,
+        name: str,
+        instance_id: str | None,
+        body_text: str | None,
+        version: str | None = None,
+    ) -> str:
+        """Start an orchestration; the body is the JSON the client posted (or empty).
+
+        ``version`` is the ``?version=`` query parameter the SDK's ``start_new(version=...)``
+        sends; without it the instance gets host.json's ``defaultVersion``.
+        """
         if name not in self.index.orchestrators:
             raise ManagementError(
                 400,
@@ -80,9 +91,15 @@ class Management:
                     400,
                     _exception_body("Invalid JSON content", str(exc), "JsonReaderException"),
                 ) from exc
-        return self.start_raw(name, instance_id, raw_input)
+        return self.start_raw(name, instance_id, raw_input, version)
 
-    def start_raw(self, name: str, instance_id: str | None, raw_input: str | None) -> str:
+    def start_raw(
+        self,
+        name: str,
+        instance_id: str | None,
+        raw_input: str | None,
+        version: str | None = None,
+    ) -> str:
         """Start with an already-encoded raw input (JSON text or None)."""
         instance_id = instance_id or uuid.uuid4().hex
         stamp = to_history(self.clock.now())
@@ -100,7 +117,15 @@ class Management:
                         "System.InvalidOperationException",
                     ),
                 )
-            create_instance(tx, instance_id, name, raw_input, stamp, replace=existing is not None)
+            create_instance(
+                tx,
+                instance_id,
+                name,
+                raw_input,
+                stamp,
+                replace=existing is not None,
+                version=self.versioning.version_for_new(version),
+            )
         return instance_id
 
     # -- reads ------------------------------------------------------------------------------
@@ -214,6 +239,7 @@ class Management:
         if inst is None:
             raise ManagementError(404)
         target = uuid.uuid4().hex if new_instance_id else instance_id
+        # Like the extension's RestartAsync (a plain StartNewAsync): today's defaultVersion.
         return self.start_raw(inst.name, target, inst.input)
 
     def purge(self, instance_id: str) -> int:

@@ -41,9 +41,12 @@ def status_payload(
     show_history_output: bool = False,
 ) -> dict[str, Any]:
     """The JSON object for one instance."""
-    payload: dict[str, Any] = {
-        "name": inst.name,
-        "instanceId": inst.instance_id,
+    payload: dict[str, Any] = {"name": inst.name, "instanceId": inst.instance_id}
+    if inst.version:
+        # The extension adds ``version`` to status payloads (PR #3532) and omits it for
+        # unversioned instances.
+        payload["version"] = inst.version
+    payload |= {
         "runtimeStatus": inst.status,
         "input": _json_value(inst.input) if show_input else None,
         "customStatus": _json_value(inst.custom_status),

@@ -21,10 +21,14 @@ if TYPE_CHECKING:
 
 
 def is_idle(host: DevHost) -> bool:
-    """True when no activity is outstanding and no instance has a deliverable message."""
+    """True when no activity is outstanding and no instance has a deliverable message.
+
+    Instances refused by version (``Reject``) do not count: their messages wait for a restart.
+    """
     stamp = to_history(host.clock.now())
+    skip = host.engine.rejected_executions
     with host.store.tx() as tx:
-        return tx.activities_outstanding() == 0 and tx.runnable_instance(stamp) is None
+        return tx.activities_outstanding() == 0 and tx.runnable_instance(stamp, skip) is None
 
 
 def jump_to_next_timer(host: DevHost) -> bool:
@@ -32,7 +36,7 @@ def jump_to_next_timer(host: DevHost) -> bool:
     if not isinstance(host.clock, VirtualClock):
         raise RuntimeError("only a virtual clock can be stepped")
     with host.store.tx() as tx:
-        due = tx.next_timer(to_history(host.clock.now()))
+        due = tx.next_timer(to_history(host.clock.now()), host.engine.rejected_executions)
     if due is None:
         return False
     host.clock.jump_to(parse(due))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS instances (
     custom_status TEXT,
     created_time TEXT NOT NULL,
     last_updated_time TEXT NOT NULL,
-    parent TEXT
+    parent TEXT,
+    version TEXT
 );
 CREATE INDEX IF NOT EXISTS instances_created ON instances(created_time, instance_id);
 CREATE TABLE IF NOT EXISTS history (
@@ -87,6 +88,8 @@ class Instance:
     created_time: str
     last_updated_time: str
     parent: str | None
+    # The orchestration version fixed at creation ("" = unversioned; devhost/versioning.py).
+    version: str = ""
 
     @property
     def parent_info(self) -> dict[str, Any] | None:
@@ -132,13 +135,13 @@ class Tx:
         row = self.conn.execute(
             "SELECT * FROM instances WHERE instance_id = ?", (instance_id,)
         ).fetchone()
-        return Instance(**dict(row)) if row else None
+        return _instance(row) if row else None
 
     def put_instance(self, inst: Instance) -> None:
         """Insert or replace an instance row."""
         self.changed = True
         self.conn.execute(
-            "INSERT OR REPLACE INTO instances VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO instances VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (
                 inst.instance_id,
                 inst.name,
@@ -150,6 +153,7 @@ class Tx:
                 inst.created_time,
                 inst.last_updated_time,
                 inst.parent,
+                inst.version,
             ),
         )
 
@@ -174,7 +178,7 @@ class Tx:
         sql += " ORDER BY created_time, instance_id"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        return [Instance(**dict(row)) for row in self.conn.execute(sql, args)]
+        return [_instance(row) for row in self.conn.execute(sql, args)]
 
     @staticmethod
     def _filters(
@@ -282,23 +286,29 @@ class Tx:
             if json.loads(row["event"]).get("TimerId") == timer_id:
                 self.delete_messages([row["msg_id"]])
 
-    def runnable_instance(self, now: str) -> str | None:
-        """The instance owning the oldest deliverable message, if any."""
-        row = self.conn.execute(
+    def runnable_instance(self, now: str, skip: Collection[str] = ()) -> str | None:
+        """The instance owning the oldest deliverable message, if any.
+
+        ``skip``: execution ids to pass over (instances this host refused by version; their
+        messages stay queued for a host that accepts them).
+        """
+        sql = (
             "SELECT m.instance_id FROM messages m JOIN instances i USING (instance_id) "
-            "WHERE m.visible_at <= ? AND (i.status != 'Suspended' OR m.kind IN (?, ?)) "
-            "ORDER BY m.msg_id LIMIT 1",
-            (now, *CONTROL_KINDS),
-        ).fetchone()
+            "WHERE m.visible_at <= ? AND (i.status != 'Suspended' OR m.kind IN (?, ?))"
+        )
+        clause, args = _not_in("i.execution_id", skip)
+        sql += clause + " ORDER BY m.msg_id LIMIT 1"
+        row = self.conn.execute(sql, (now, *CONTROL_KINDS, *args)).fetchone()
         return row[0] if row else None
 
-    def next_timer(self, now: str) -> str | None:
-        """When the next delayed message of a non-suspended instance becomes visible."""
-        row = self.conn.execute(
+    def next_timer(self, now: str, skip: Collection[str] = ()) -> str | None:
+        """When the next delayed message of a non-suspended, not skipped instance is due."""
+        sql = (
             "SELECT MIN(m.visible_at) FROM messages m JOIN instances i USING (instance_id) "
-            "WHERE m.visible_at > ? AND i.status != 'Suspended'",
-            (now,),
-        ).fetchone()
+            "WHERE m.visible_at > ? AND i.status != 'Suspended'"
+        )
+        clause, args = _not_in("i.execution_id", skip)
+        row = self.conn.execute(sql + clause, (now, *args)).fetchone()
         return row[0] if row and row[0] else None
 
     # -- activities -------------------------------------------------------------------------
@@ -366,6 +376,27 @@ class Tx:
         self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
 
+def _instance(row: sqlite3.Row) -> Instance:
+    # Rows written before the version column existed read NULL: they were unversioned.
+    fields = dict(row)
+    fields["version"] = fields.get("version") or ""
+    return Instance(**fields)
+
+
+def _not_in(column: str, values: Collection[str]) -> tuple[str, list[str]]:
+    """An ``AND column NOT IN (...)`` clause (empty when there is nothing to exclude)."""
+    if not values:
+        return "", []
+    return f" AND {column} NOT IN ({','.join('?' * len(values))})", list(values)
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a database made by an older devhost up to the current schema."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(instances)")}
+    if "version" not in columns:
+        conn.execute("ALTER TABLE instances ADD COLUMN version TEXT")
+
+
 class Store:
     """The SQLite file and the lock that serialises access to it."""
 
@@ -385,6 +416,7 @@ class Store:
         # process too, but not a power cut).
         self._conn.execute(f"PRAGMA synchronous={synchronous}")
         self._conn.executescript(_SCHEMA)
+        _migrate(self._conn)
         self._listeners: list[Callable[[], None]] = []
 
     def on_change(self, listener: Callable[[], None]) -> None:
