@@ -35,7 +35,7 @@ from shared.apim_models import (
     LinkRecord,
     WorkspaceRecord,
 )
-from shared.arm_ids import name_of, resource_group_of
+from shared.arm_ids import ArmId
 from shared.azure_clients import ClientFactory, clients
 from shared.step_errors import StepError
 
@@ -44,16 +44,13 @@ API_VERSION = "2024-05-01"
 VIP_FIELDS = ("privateIPAddresses", "privateIpAddresses", "privateIPAddress")
 
 
-def _sub(resource_id: str) -> str:
-    return resource_id.split("/")[2]
-
-
 def create_workspace(
     inp: CreateWorkspaceInput, factory: ClientFactory | None = None
 ) -> WorkspaceRecord:
     """Create the workspace, or adopt it when this run created it before (a retried activity)."""
-    api = (factory or clients()).apim(_sub(inp.service_id))
-    rg, service = resource_group_of(inp.service_id), name_of(inp.service_id)
+    service_id = ArmId.parse(inp.service_id)
+    api = (factory or clients()).apim(service_id.subscription)
+    rg, service = service_id.resource_group, service_id.name
     mark = OWNER_MARK.format(instance=inp.instance_id)
     action = f"create workspace {inp.name}"
     try:
@@ -83,20 +80,26 @@ def create_workspace(
 def delete_workspace(record: WorkspaceRecord, factory: ClientFactory | None = None) -> None:
     if not record.created:
         return
-    parts = record.workspace_id.split("/")
-    api = (factory or clients()).apim(_sub(record.workspace_id))
+    workspace_id = ArmId.parse(record.workspace_id)
+    api = (factory or clients()).apim(workspace_id.subscription)
     try:
-        api.workspace.delete(parts[4], parts[8], parts[10], if_match="*")
+        api.workspace.delete(
+            workspace_id.resource_group,
+            workspace_id.parent.name,
+            workspace_id.name,
+            if_match="*",
+        )
     except ResourceNotFoundError:
         return
     except HttpResponseError as exc:
-        raise classify(exc, f"delete workspace {parts[10]}") from None
+        raise classify(exc, f"delete workspace {workspace_id.name}") from None
 
 
 def begin_gateway(inp: BeginGatewayInput, factory: ClientFactory | None = None) -> GatewayRecord:
     """Start the gateway build (or find this run's build under way) and return at once."""
-    api = (factory or clients()).apim(_sub(inp.gateway_id))
-    rg, name = resource_group_of(inp.gateway_id), name_of(inp.gateway_id)
+    gateway_id = ArmId.parse(inp.gateway_id)
+    api = (factory or clients()).apim(gateway_id.subscription)
+    rg, name = gateway_id.resource_group, gateway_id.name
     action = f"create gateway {name}"
     try:
         try:
@@ -141,7 +144,8 @@ def begin_gateway(inp: BeginGatewayInput, factory: ClientFactory | None = None) 
 
 def get_gateway_state(gateway_id: str, factory: ClientFactory | None = None) -> GatewayState:
     """Where the build is, plus the hostname and (if ARM shows one) the private VIP."""
-    api = (factory or clients()).apim(_sub(gateway_id))
+    gateway = ArmId.parse(gateway_id)
+    api = (factory or clients()).apim(gateway.subscription)
     try:
         response = api._send_request(  # raw body: the model drops fields it does not know
             HttpRequest("GET", f"{gateway_id}?api-version={API_VERSION}")
@@ -149,7 +153,7 @@ def get_gateway_state(gateway_id: str, factory: ClientFactory | None = None) -> 
         response.raise_for_status()
         raw: dict[str, Any] = response.json()
     except HttpResponseError as exc:
-        raise classify(exc, f"read gateway {name_of(gateway_id)}") from None
+        raise classify(exc, f"read gateway {gateway.name}") from None
     props = raw.get("properties") or {}
     return GatewayState(
         gateway_id=gateway_id,
@@ -173,25 +177,22 @@ def delete_gateway(record: GatewayRecord, factory: ClientFactory | None = None) 
     """Start deleting the gateway this run created; a gateway that was there before stays."""
     if not record.created:
         return
-    api = (factory or clients()).apim(_sub(record.gateway_id))
+    gateway_id = ArmId.parse(record.gateway_id)
+    api = (factory or clients()).apim(gateway_id.subscription)
     try:
-        api.api_gateway.begin_delete(
-            resource_group_of(record.gateway_id), name_of(record.gateway_id), polling=False
-        )
+        api.api_gateway.begin_delete(gateway_id.resource_group, gateway_id.name, polling=False)
     except ResourceNotFoundError:
         return
     except HttpResponseError as exc:
-        raise classify(exc, f"delete gateway {name_of(record.gateway_id)}") from None
+        raise classify(exc, f"delete gateway {gateway_id.name}") from None
 
 
 def link_workspace(inp: LinkInput, factory: ClientFactory | None = None) -> LinkRecord:
     """Link the workspace to the gateway (config connection named after the workspace)."""
-    api = (factory or clients()).apim(_sub(inp.gateway_id))
-    rg, gateway, workspace = (
-        resource_group_of(inp.gateway_id),
-        name_of(inp.gateway_id),
-        name_of(inp.workspace_id),
-    )
+    gateway_id = ArmId.parse(inp.gateway_id)
+    api = (factory or clients()).apim(gateway_id.subscription)
+    rg, gateway = gateway_id.resource_group, gateway_id.name
+    workspace = ArmId.parse(inp.workspace_id).name
     action = f"link workspace {workspace} to gateway {gateway}"
     try:
         try:
@@ -221,16 +222,13 @@ def link_workspace(inp: LinkInput, factory: ClientFactory | None = None) -> Link
 def unlink_workspace(record: LinkRecord, factory: ClientFactory | None = None) -> None:
     if not record.created:
         return
-    gateway_id = record.link_id.split("/configConnections/")[0]
-    api = (factory or clients()).apim(_sub(record.link_id))
+    link_id = ArmId.parse(record.link_id)
+    api = (factory or clients()).apim(link_id.subscription)
     try:
         api.api_gateway_config_connection.begin_delete(
-            resource_group_of(gateway_id),
-            name_of(gateway_id),
-            name_of(record.link_id),
-            if_match="*",
+            link_id.resource_group, link_id.parent.name, link_id.name, if_match="*"
         ).result()
     except ResourceNotFoundError:
         return
     except HttpResponseError as exc:
-        raise classify(exc, f"unlink {name_of(record.link_id)}") from None
+        raise classify(exc, f"unlink {link_id.name}") from None

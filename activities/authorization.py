@@ -15,6 +15,7 @@ from azure.mgmt.authorization.v2022_04_01.models import RoleAssignmentCreatePara
 
 from activities.arm_errors import classify
 from shared.access_models import AssignRoleInput, RoleRecord
+from shared.arm_ids import ArmId
 from shared.azure_clients import ClientFactory, clients
 from shared.step_errors import StepError
 
@@ -26,7 +27,7 @@ def assignment_name(scope: str, role_definition_id: str, principal_id: str) -> s
 
 
 def assign_role(inp: AssignRoleInput, factory: ClientFactory | None = None) -> RoleRecord:
-    authz = (factory or clients()).authorization(inp.scope.split("/")[2])
+    authz = (factory or clients()).authorization(ArmId.parse(inp.scope).subscription)
     action = f"grant '{inp.role_name}' to {inp.principal_id} at {inp.scope}"
     try:
         found = list(
@@ -37,7 +38,7 @@ def assign_role(inp: AssignRoleInput, factory: ClientFactory | None = None) -> R
                 "permanent", "RoleNotFound", f"{action}: no role named '{inp.role_name}'."
             )
         role_id = str(found[0].id)
-        name = assignment_name(inp.scope, role_id.rsplit("/", 1)[-1], inp.principal_id)
+        name = assignment_name(inp.scope, ArmId.parse(role_id).name, inp.principal_id)
         assignment_id = f"{inp.scope}/providers/Microsoft.Authorization/roleAssignments/{name}"
         try:
             authz.role_assignments.create(
@@ -61,8 +62,9 @@ def assign_role(inp: AssignRoleInput, factory: ClientFactory | None = None) -> R
 def remove_role(record: RoleRecord, factory: ClientFactory | None = None) -> None:
     if not record.created:
         return
-    scope, name = record.assignment_id.split("/providers/Microsoft.Authorization/roleAssignments/")
-    authz = (factory or clients()).authorization(scope.split("/")[2])
+    assignment = ArmId.parse(record.assignment_id)
+    scope, name = str(assignment.parent), assignment.name
+    authz = (factory or clients()).authorization(assignment.subscription)
     try:
         authz.role_assignments.delete(scope, name)
     except ResourceNotFoundError:

@@ -14,33 +14,23 @@ from azure.mgmt.privatedns.models import PrivateZone, RecordSet, VirtualNetworkL
 
 from activities.apim import INSTANCE_TAG
 from activities.arm_errors import classify
-from shared.arm_ids import name_of
+from shared.arm_ids import RESOURCE_GROUP, ArmId
 from shared.azure_clients import ClientFactory, clients
 from shared.dns_models import PrivateDnsInput, PrivateDnsRecord
 
 APEX = "@"
 
 
-def _parts(group_id: str) -> tuple[str, str]:
-    parts = [p for p in group_id.split("/") if p]
-    if (
-        len(parts) != 4
-        or parts[0].lower() != "subscriptions"
-        or parts[2].lower() != "resourcegroups"
-    ):
-        raise ValueError(f"'{group_id}' is not a resource group id")
-    return parts[1], parts[3]
-
-
 def _link_name(vnet_id: str) -> str:
-    return f"link-{name_of(vnet_id)}"[:80]
+    return f"link-{ArmId.parse(vnet_id).name}"[:80]
 
 
 def ensure_private_dns(
     inp: PrivateDnsInput, factory: ClientFactory | None = None
 ) -> PrivateDnsRecord:
-    sub, rg = _parts(inp.dns_resource_group_id)
-    dns = (factory or clients()).private_dns(sub)
+    group_id = ArmId.parse(inp.dns_resource_group_id, RESOURCE_GROUP)
+    rg = group_id.resource_group
+    dns = (factory or clients()).private_dns(group_id.subscription)
     action = f"private DNS for {inp.zone_name}"
     tags = {INSTANCE_TAG: inp.instance_id}
     try:
@@ -106,9 +96,9 @@ def ensure_private_dns(
 
 
 def undo_private_dns(record: PrivateDnsRecord, factory: ClientFactory | None = None) -> None:
-    parts = record.zone_id.split("/")
-    sub, rg, zone = parts[2], parts[4], parts[-1]
-    dns = (factory or clients()).private_dns(sub)
+    zone_id = ArmId.parse(record.zone_id)
+    rg, zone = zone_id.resource_group, zone_id.name
+    dns = (factory or clients()).private_dns(zone_id.subscription)
     try:
         if record.record_created:
             dns.record_sets.delete(rg, zone, "A", APEX)

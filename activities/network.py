@@ -14,7 +14,7 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.network.models import NetworkSecurityGroup, SecurityRule, Subnet
 
 from activities.arm_errors import classify
-from shared.arm_ids import name_of, parse_subnet_id, resource_group_of
+from shared.arm_ids import SUBNET, ArmId
 from shared.azure_clients import ClientFactory, clients
 from shared.network_models import ConfigureSubnetInput, EnsureNsgInput, NsgRecord, SubnetRecord
 from shared.nsg_rules import missing_rules, required_rules
@@ -22,13 +22,13 @@ from shared.nsg_rules import missing_rules, required_rules
 
 def ensure_nsg(inp: EnsureNsgInput, factory: ClientFactory | None = None) -> NsgRecord:
     """Create the NSG with the mode's rules, or add the rules an existing one lacks."""
-    ref = parse_subnet_id(inp.subnet_id)
+    ref = ArmId.parse(inp.subnet_id, SUBNET)
     net = (factory or clients()).network(ref.subscription)
-    nsg_id = ref.nsg_id(inp.nsg_name)
+    nsg_id = str(ref.nsg(inp.nsg_name))
     action = f"ensure NSG {inp.nsg_name}"
     try:
-        subnet = net.subnets.get(ref.resource_group, ref.vnet, ref.subnet)
-        vnet = net.virtual_networks.get(ref.resource_group, ref.vnet)
+        subnet = net.subnets.get(ref.resource_group, ref.parent.name, ref.name)
+        vnet = net.virtual_networks.get(ref.resource_group, ref.parent.name)
         prefix = subnet.address_prefix or (subnet.address_prefixes or [""])[0]
         wanted = required_rules(inp.mode, str(prefix))
         try:
@@ -57,9 +57,9 @@ def ensure_nsg(inp: EnsureNsgInput, factory: ClientFactory | None = None) -> Nsg
 
 def undo_nsg(record: NsgRecord, factory: ClientFactory | None = None) -> None:
     """Delete the NSG if this run created it, else remove only the rules this run added."""
-    sub = record.nsg_id.split("/")[2]
-    rg, name = resource_group_of(record.nsg_id), name_of(record.nsg_id)
-    net = (factory or clients()).network(sub)
+    nsg_id = ArmId.parse(record.nsg_id)
+    rg, name = nsg_id.resource_group, nsg_id.name
+    net = (factory or clients()).network(nsg_id.subscription)
     try:
         if record.created:
             net.network_security_groups.begin_delete(rg, name).result()
@@ -76,11 +76,11 @@ def configure_subnet(
     inp: ConfigureSubnetInput, factory: ClientFactory | None = None
 ) -> SubnetRecord:
     """Delegate the subnet and attach the NSG in one read-modify-write PUT; record prior state."""
-    ref = parse_subnet_id(inp.subnet_id)
+    ref = ArmId.parse(inp.subnet_id, SUBNET)
     net = (factory or clients()).network(ref.subscription)
-    action = f"configure subnet {ref.subnet}"
+    action = f"configure subnet {ref.name}"
     try:
-        current = net.subnets.get(ref.resource_group, ref.vnet, ref.subnet)
+        current = net.subnets.get(ref.resource_group, ref.parent.name, ref.name)
         body = _subnet_dict(current)
         props = body.setdefault("properties", {})
         prior_delegations = [
@@ -88,7 +88,7 @@ def configure_subnet(
         ]
         prior_nsg = (props.get("networkSecurityGroup") or {}).get("id")
         record = SubnetRecord(
-            subnet_id=ref.id,
+            subnet_id=str(ref),
             changed=False,
             prior_delegations=prior_delegations,
             prior_nsg_id=prior_nsg,
@@ -104,7 +104,7 @@ def configure_subnet(
         if wanted_nsg:
             props["networkSecurityGroup"] = {"id": wanted_nsg}
         net.subnets.begin_create_or_update(
-            ref.resource_group, ref.vnet, ref.subnet, Subnet(body)
+            ref.resource_group, ref.parent.name, ref.name, Subnet(body)
         ).result()
         record.changed = True
         return record
@@ -116,10 +116,10 @@ def restore_subnet(record: SubnetRecord, factory: ClientFactory | None = None) -
     """Put the subnet's delegations and NSG back as they were before the step."""
     if not record.changed:
         return
-    ref = parse_subnet_id(record.subnet_id)
+    ref = ArmId.parse(record.subnet_id, SUBNET)
     net = (factory or clients()).network(ref.subscription)
     try:
-        current = net.subnets.get(ref.resource_group, ref.vnet, ref.subnet)
+        current = net.subnets.get(ref.resource_group, ref.parent.name, ref.name)
         body = _subnet_dict(current)
         props = body.setdefault("properties", {})
         props["delegations"] = [
@@ -131,12 +131,12 @@ def restore_subnet(record: SubnetRecord, factory: ClientFactory | None = None) -
         else:
             props.pop("networkSecurityGroup", None)
         net.subnets.begin_create_or_update(
-            ref.resource_group, ref.vnet, ref.subnet, Subnet(body)
+            ref.resource_group, ref.parent.name, ref.name, Subnet(body)
         ).result()
     except ResourceNotFoundError:
         return
     except HttpResponseError as exc:
-        error = classify(exc, f"restore subnet {ref.subnet}")
+        error = classify(exc, f"restore subnet {ref.name}")
         if error.code == "SubnetDelegationsCannotChangeWhenSubnetUsedByResource":
             # During undo the user is normally our gateway, whose delete is still running:
             # wait for it rather than leave the subnet delegated.

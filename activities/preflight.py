@@ -12,7 +12,7 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
 from activities.apim import INSTANCE_TAG, OWNER_MARK, get_gateway_state
 from activities.arm_errors import classify
-from shared.arm_ids import name_of, parse_subnet_id, resource_group_of
+from shared.arm_ids import SUBNET, ArmId
 from shared.azure_clients import ClientFactory, clients
 from shared.preflight import (
     PreflightFacts,
@@ -36,8 +36,8 @@ _SUBNET_USERS = (
 
 def run_preflight(inp: PreflightInput, factory: ClientFactory | None = None) -> PreflightResult:
     f = factory or clients()
-    sub = inp.apim_service_id.split("/")[2]
-    rg, service = resource_group_of(inp.apim_service_id), name_of(inp.apim_service_id)
+    service_id = ArmId.parse(inp.apim_service_id)
+    sub, rg, service = service_id.subscription, service_id.resource_group, service_id.name
     api = f.apim(sub)
     try:
         try:
@@ -67,14 +67,14 @@ def run_preflight(inp: PreflightInput, factory: ClientFactory | None = None) -> 
 
 def _subnet_facts(f: ClientFactory, subnet_id: str, facts: PreflightFacts) -> None:
     try:
-        ref = parse_subnet_id(subnet_id)
+        ref = ArmId.parse(subnet_id, SUBNET)
     except ValueError as exc:
         facts.subnet_error = str(exc)
         return
     net = f.network(ref.subscription)
     try:
-        vnet = net.virtual_networks.get(ref.resource_group, ref.vnet)
-        subnet = net.subnets.get(ref.resource_group, ref.vnet, ref.subnet)
+        vnet = net.virtual_networks.get(ref.resource_group, ref.parent.name)
+        subnet = net.subnets.get(ref.resource_group, ref.parent.name, ref.name)
     except ResourceNotFoundError:
         facts.subnet_error = f"Subnet {subnet_id} was not found; check subnetId."
         return
@@ -108,17 +108,19 @@ def _workspace_owner(api: Any, rg: str, service: str, inp: PreflightInput) -> An
 
 
 def _gateway_owner(f: ClientFactory, gateway_id: str, instance_id: str) -> Any:
-    api = f.apim(gateway_id.split("/")[2])
+    gateway = ArmId.parse(gateway_id)
+    api = f.apim(gateway.subscription)
     try:
-        gw = api.api_gateway.get(resource_group_of(gateway_id), name_of(gateway_id))
+        gw = api.api_gateway.get(gateway.resource_group, gateway.name)
     except ResourceNotFoundError:
         return "free"
     return "ours" if (gw.tags or {}).get(INSTANCE_TAG) == instance_id else "foreign"
 
 
 def _shared_gateway(f: ClientFactory, gateway_id: str) -> SharedGatewayFacts:
-    api = f.apim(gateway_id.split("/")[2])
-    rg, name = resource_group_of(gateway_id), name_of(gateway_id)
+    gateway = ArmId.parse(gateway_id)
+    api = f.apim(gateway.subscription)
+    rg, name = gateway.resource_group, gateway.name
     try:
         gw = api.api_gateway.get(rg, name)
     except ResourceNotFoundError:
@@ -128,7 +130,7 @@ def _shared_gateway(f: ClientFactory, gateway_id: str) -> SharedGatewayFacts:
     return SharedGatewayFacts(
         exists=True,
         region=str(gw.location),
-        subscription=gateway_id.split("/")[2],
+        subscription=gateway.subscription,
         created_at=str(gw.created_at_utc.isoformat() if gw.created_at_utc else ""),
         linked_workspaces=len(links),
         provisioning_state=state.provisioning_state,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.arm_ids import ArmId
+
 MARKS = {
     "succeeded": "ok",
     "failed": "FAILED",
@@ -83,9 +85,11 @@ def _short(stamp: Any) -> str:
 
 def _tail(resource_id: str) -> str:
     """The provider part of an ARM id (``Microsoft.Network/...``), enough to recognise it."""
-    marker = "/providers/"
-    return (
-        resource_id[resource_id.rfind(marker) + len(marker) :]
-        if marker in resource_id
-        else resource_id
-    )
+    try:
+        rid = ArmId.parse(resource_id)
+    except ValueError:
+        return resource_id
+    if rid.provider is None:
+        return resource_id
+    chain = "".join(f"/{t}/{n}" for t, n in zip(rid.types, rid.names, strict=True))
+    return f"{rid.provider}{chain}"
