@@ -29,6 +29,7 @@ from orchestrators.context import OrchestrationContext, Task
 from orchestrators.step_runner import run_with_retry
 from shared import names
 from shared.activity_table import ACTIVITIES, POLICIES, Activity
+from shared.custom_status import bounded
 from shared.operator_events import parse_cancel, parse_failed_decision, wait_event, wait_kind
 from shared.run_log import milestone
 from shared.saga_models import (
@@ -98,6 +99,7 @@ class Ledger:
         until: dt.datetime | None,
         event: str | None = None,
         cancellable: bool = False,
+        asks: dict[str, Any] | None = None,
     ) -> None:
         custom: dict[str, Any] = {
             "step": step,
@@ -112,7 +114,9 @@ class Ledger:
             custom["operatorWait"] = wait_kind(event)
         if event is not None or cancellable:
             custom["cancellable"] = True  # a cancel event is awaited now
-        self.ctx.set_custom_status(custom)
+        if asks:
+            custom["asks"] = asks  # what the operator decides on (e.g. the approval summary)
+        self.ctx.set_custom_status(bounded(custom))
 
     def _begin(self, step: str, status: StepStatus = "running") -> StepRecord:
         record = self.steps[step]
@@ -288,6 +292,7 @@ class Ledger:
         deadline: dt.datetime,
         cancel: Task | None = None,
         step_status: StepStatus = "running",
+        asks: dict[str, Any] | None = None,
     ) -> Gen:
         """The operator's answer, reminding at intervals; None once the deadline passes.
 
@@ -303,10 +308,10 @@ class Ledger:
         if cancel is None:
             cancel = self.cancel_waiter()
         while not passed(self.clock(), deadline):
-            self.status(step, what, deadline, event)
+            self.status(step, what, deadline, event, asks=asks)
             milestone(self.ctx, self.ticket_id, "waiting on operator", step=step, event=event)
             yield from self.notify("waitingOnOperator", step=step, waiting_for=what, event=event,
-                                   until=deadline.isoformat())  # fmt: skip
+                                   until=deadline.isoformat(), asks=asks)  # fmt: skip
             if answer is None:
                 answer = self.ctx.wait_for_external_event(event)
             timer = self.ctx.create_timer(

@@ -1,6 +1,6 @@
 """The onboarding saga (DESIGN.md §2): the procedure of the Azure docs, top to bottom.
 
-preflight -> workspace ∥ NSG -> subnet ∥ service/workspace roles -> approval -> gateway ->
+preflight -> approval -> workspace ∥ NSG -> subnet ∥ service/workspace roles -> gateway ->
 link ∥ gateway roles (while it builds) -> wait for the build -> private DNS. Each call's undo is
 the row beside it in shared/activity_table.py; the ledger (orchestrators/ledger.py) records
 what every call made, holds or fails the step a call belongs to, and undoes in reverse when a
@@ -24,6 +24,7 @@ from orchestrators.ledger import Gen, Ledger
 from shared import activity_table as acts
 from shared import names
 from shared import saga_inputs as inputs
+from shared.approval import approval_summary
 from shared.operator_events import parse_approval, parse_private_ip, parse_stalled_decision
 from shared.request import OnboardingRequest
 from shared.saga_inputs import Run
@@ -39,6 +40,8 @@ def onboard_v1(L: Ledger, run: Run, policy: SagaPolicy) -> Gen:
         raise L.fail("preflight", "; ".join(f"{f.check}: {f.detail}" for f in pre.findings
                                             if not f.ok))  # fmt: skip
     yield from L.done("preflight")
+    if plan.approval:
+        yield from approve(L, run, policy)
 
     workspace, nsg = yield from L.all(
         (acts.CREATE_WORKSPACE, inputs.workspace(run)),
@@ -50,9 +53,6 @@ def onboard_v1(L: Ledger, run: Run, policy: SagaPolicy) -> Gen:
         *[(acts.ASSIGN_ROLE, grant) for grant in inputs.roles(run, plan.early_roles, workspace)],
     )
     yield from L.done("network")
-
-    if plan.approval:
-        yield from approve(L, policy)
 
     if not plan.shared_gateway:
         yield from L.call(acts.BEGIN_GATEWAY, inputs.gateway(run, pre))
@@ -71,12 +71,13 @@ def onboard_v1(L: Ledger, run: Run, policy: SagaPolicy) -> Gen:
             yield from private_dns(L, run, waited, prefixes, policy)
 
 
-def approve(L: Ledger, policy: SagaPolicy) -> Gen:
-    """The approval gate: nothing more is created until an approver says yes."""
+def approve(L: Ledger, run: Run, policy: SagaPolicy) -> Gen:
+    """The approval gate, before the first write: the approver sees what they approve."""
     deadline = L.deadline(policy.approval_timeout_hours)
     answer = yield from L.wait_for_operator(
-        "approval", names.EVENT_APPROVAL, "approval to create the gateway", deadline
-    )
+        "approval", names.EVENT_APPROVAL, "approval of the onboarding (nothing is created before)",
+        deadline, asks={"approval": approval_summary(run.request, policy)},
+    )  # fmt: skip
     if answer is None:
         raise L.fail("approval", f"no approval before {deadline.isoformat()}")
     decision = parse_approval(answer)

@@ -24,6 +24,10 @@ class SagaPolicy(WireModel):
     # 0: a step that cannot succeed is compensated at once. More: the run holds that long for
     # an operator to fix the cause and retry the step (completed steps are kept), then undoes.
     failed_step_hold_hours: float = 0.0
+    # The approver sees a new gateway's monthly cost: price of one unit per month (no default:
+    # prices differ by region, agreement and date; docs/operators.md says where to read it).
+    gateway_unit_monthly_price: float | None = None
+    price_currency: str = "USD"
 
 
 class Requester(WireModel):
@@ -111,6 +115,7 @@ class StatusEvent(WireModel):
     step: str | None = None
     waiting_for: str | None = None
     event: str | None = None  # the external event name an operator should raise
+    asks: dict[str, Any] | None = None  # what the operator decides on (approval: the summary)
     until: str | None = None
     created: list[str] | None = None
     hostname: str | None = None

@@ -4,14 +4,14 @@ Pure decisions (DESIGN.md §2 "Ordering for speed"), read by the procedure in
 orchestrators/saga.py, which is the one place the order below is written as code:
 
 * preflight first, alone (read only);
+* the approval gate, when the policy asks for one: before the first write;
 * NSG ∥ workspace (the network step's NSG does not need the workspace, nor vice versa);
 * subnet ∥ service- and workspace-scope roles (the roles need only the workspace);
-* the approval gate, when the policy asks for one and a gateway is to be created;
 * the gateway PUT (it needs the subnet ready), then link ∥ gateway-scope roles (the gateway
   resource exists while it builds);
 * the build waited out, then DNS (injection only), then the report.
 
-A shared gateway skips network, approval, build and DNS: the link and the gateway roles act on
+A shared gateway skips network, build and DNS: the link and the gateway roles act on
 the existing gateway. Compensation order is the reverse of the recorded undo entries.
 """
 
@@ -54,7 +54,7 @@ def plan_for(request: OnboardingRequest, policy: SagaPolicy) -> Plan:
         mode=mode,
         shared_gateway=shared,
         network=not shared and mode != "none",
-        approval=not shared and policy.require_approval,
+        approval=policy.require_approval,
         wait=not shared,
         dns=not shared and mode == "injection",
         early_roles=tuple(i for i, g in enumerate(request.access) if g.scope in EARLY_SCOPES),

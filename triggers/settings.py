@@ -32,9 +32,12 @@ def saga_policy(env: Mapping[str, str] | None = None) -> SagaPolicy:
         ("POLICY_PRIVATE_IP_TIMEOUT_HOURS", "private_ip_timeout_hours"),
         ("POLICY_REMINDER_HOURS", "reminder_hours"),
         ("POLICY_FAILED_STEP_HOLD_HOURS", "failed_step_hold_hours"),
+        ("POLICY_GATEWAY_UNIT_MONTHLY_PRICE", "gateway_unit_monthly_price"),
     ):
         if env.get(setting):
             values[field] = float(env[setting])
+    if env.get("POLICY_PRICE_CURRENCY"):
+        values["price_currency"] = env["POLICY_PRICE_CURRENCY"].strip().upper()[:3]
     return SagaPolicy(**values)  # type: ignore[arg-type]
 
 

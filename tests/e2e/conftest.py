@@ -72,7 +72,12 @@ class Stack:
         return dict(reply.body)
 
     def raise_event(self, instance_id: str, name: str, data: Any) -> None:
-        """Raise an operator event with the SDK's own client (as the operator API will)."""
+        """Raise an operator event with the SDK's own client, as the operator API does: an
+        event named by its kind (``approval``) goes to the wait of that kind open now
+        (``approval-1``, from the custom status); an exact name is raised as it is."""
+        custom = self.host.status(instance_id).get("customStatus") or {}
+        if custom.get("operatorWait") == name:
+            name = str(custom["operatorEvent"])
         client = self.host.client()
         self.host.run(client.raise_event(instance_id, name, data))
 

@@ -130,14 +130,15 @@ def test_approval_wait_is_resolved_by_the_raised_event(stack: Stack, sample) -> 
 
 
 @pytest.mark.settings({"POLICY_REQUIRE_APPROVAL": "true"})
-def test_a_refused_approval_compensates(stack: Stack, sample) -> None:
+def test_a_refused_approval_creates_nothing(stack: Stack, sample) -> None:
     before = stack.resources()
     run_id = stack.submit(sample("injection")).body["id"]
     with stack.host.clock.hold():
         stack.advance_until(lambda: stack.waiting_for(run_id, "approval"))
+        assert stack.resources() == before  # the gate comes before the first write
         stack.raise_event(run_id, "approval", {"approved": False, "reason": "not this quarter"})
     run = stack.wait(run_id)
-    assert run["output"]["outcome"] == "Compensated", run["output"]
+    assert run["output"]["outcome"] == "Failed", run["output"]  # nothing to undo
     assert "not this quarter" in {s["name"]: s for s in run["steps"]}["approval"]["error"]
     assert stack.resources() == before
 

@@ -225,26 +225,36 @@ def test_approval_gate_holds_the_gateway_until_approved():
     assert gateway.at >= START + dt.timedelta(hours=4)
 
 
-def test_approval_gate_comes_after_the_roles_and_right_before_the_gateway():
+def test_approval_gate_comes_before_the_first_write_and_shows_what_is_approved():
     world = fake_world()
     world.raise_event(names.EVENT_APPROVAL, dt.timedelta(hours=4), {"approved": True, "by": "bob"})
-    run(world, request("integration"), requireApproval=True)
+    run(world, request("integration"), requireApproval=True, gatewayUnitMonthlyPrice=2800.5)
     approved_at = START + dt.timedelta(hours=4)
     before = [
         c.name for c in world.calls if c.at < approved_at and c.name != acts.PUBLISH_EVENT.name
     ]
-    assert before == [acts.PREFLIGHT.name, CW, NSG, SUBNET, ROLE, ROLE]
-    after = [
-        c.name for c in world.calls if c.at >= approved_at and c.name != acts.PUBLISH_EVENT.name
-    ]
-    assert after[0] == acts.BEGIN_GATEWAY.name
+    assert before == [acts.PREFLIGHT.name]
+    asks = next(s["asks"]["approval"] for s in world.statuses if s.get("asks"))
+    assert asks["team"] == "payments" and asks["workspace"] == "ws-payments"
+    assert asks["gateway"] == {"shared": False, "name": "gw-payments", "units": 1}
+    assert asks["networkMode"] == "integration" and asks["subnetId"].endswith("/snet-gw-a")
+    assert asks["grantCount"] == 3 and len(asks["grants"]) == 3
+    assert asks["monthlyCost"] == {"known": True, "amount": 2800.5, "currency": "USD",
+                                   "units": 1, "unitPrice": 2800.5}  # fmt: skip
+    notified = next(c.payload for c in world.calls if c.name == acts.PUBLISH_EVENT.name
+                    and c.payload["kind"] == "waitingOnOperator")  # fmt: skip
+    assert notified["asks"]["approval"] == asks
 
 
-def test_unapproved_gateway_is_never_created():
+WRITES = {acts.CREATE_WORKSPACE.name, acts.ENSURE_NSG.name, acts.CONFIGURE_SUBNET.name,
+          acts.ASSIGN_ROLE.name, acts.BEGIN_GATEWAY.name, acts.LINK_WORKSPACE.name}  # fmt: skip
+
+
+def test_an_unapproved_onboarding_writes_nothing():
     world = fake_world()
     result = run(world, request("integration"), requireApproval=True, approvalTimeoutHours=2)
-    assert result["outcome"] == "Compensated"
-    assert acts.BEGIN_GATEWAY.name not in world.called()
+    assert result["outcome"] == "Failed"  # nothing was made, so nothing to undo
+    assert not WRITES & set(world.called())
 
 
 def test_undo_that_keeps_failing_ends_compensation_failed_with_leftovers():
@@ -280,8 +290,8 @@ def test_a_refusal_sent_as_json_text_is_not_taken_for_approval():
     world = fake_world()
     world.raise_event(names.EVENT_APPROVAL, dt.timedelta(hours=1), '{"approved": false}')
     result = run(world, request("integration"), requireApproval=True)
-    assert result["outcome"] == "Compensated"
-    assert acts.BEGIN_GATEWAY.name not in world.called()
+    assert result["outcome"] == "Failed"
+    assert not WRITES & set(world.called())
     assert "not approved" in result["error"]
 
 

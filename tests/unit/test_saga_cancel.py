@@ -9,19 +9,19 @@ from shared import names
 from tests.unit.fake_azure import fake_world, request, run
 
 
-def test_cancel_at_the_approval_gate_compensates_what_was_made():
+def test_cancel_at_the_approval_gate_ends_the_run_having_made_nothing():
     world = fake_world()
     world.raise_event(names.EVENT_CANCEL, dt.timedelta(hours=1),
                       {"by": "oncall@contoso.example", "reason": "wrong team"})  # fmt: skip
     result = run(world, request("integration"), requireApproval=True)
-    assert result["outcome"] == "Compensated"
+    assert result["outcome"] == "Failed"  # the gate comes before the first write
     approval = {s["name"]: s for s in result["steps"]}["approval"]
     assert approval["status"] == "failed"
     assert "oncall@contoso.example" in approval["error"] and "wrong team" in approval["error"]
-    assert acts.DELETE_WORKSPACE.name in world.called()
+    assert acts.CREATE_WORKSPACE.name not in world.called()
     assert acts.BEGIN_GATEWAY.name not in world.called()
     last = [c.payload for c in world.calls if c.name == acts.PUBLISH_EVENT.name][-1]
-    assert last["kind"] == "compensated" and last["outcome"] == "Compensated"
+    assert last["kind"] == "compensated" and last["outcome"] == "Failed"
 
 
 def test_operator_waits_name_their_event_in_custom_status():

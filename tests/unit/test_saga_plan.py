@@ -42,8 +42,10 @@ def test_each_mode_skips_exactly_the_steps_it_does_not_need(mode, shared, skippe
     assert _plan(mode, shared)[1].skipped == skipped
 
 
-def test_a_shared_gateway_is_never_gated_by_approval():
-    assert not _plan("integration", shared=True, requireApproval=True)[1].approval
+def test_approval_gates_every_request_when_the_policy_asks_shared_gateway_included():
+    # The gate approves the grants and the workspace too, not only a new gateway's cost.
+    assert _plan("integration", shared=True, requireApproval=True)[1].approval
+    assert not _plan("integration", shared=True)[1].approval
 
 
 def test_roles_split_into_early_and_gateway_scoped():

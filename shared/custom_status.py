@@ -1,0 +1,50 @@
+"""Keeping a run's custom status under the host's size limit (pure, unit-tested alone).
+
+The Durable host fails an orchestration whose custom status serialises to more than 16 KB
+(durable-host-semantics.md). The saga's status lists every step with the ids it made, which
+grows with the request (50 grants make 50 assignment ids). When the status would pass
+``LIMIT`` bytes, lists are shortened step by step, each cut saying how much it left out; the
+full record stays in the run's output and history.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+HOST_LIMIT = 16 * 1024
+LIMIT = 14 * 1024  # headroom for the host's own envelope
+KEEP_IDS = 3
+
+
+def size(custom: Any) -> int:
+    return len(json.dumps(custom, separators=(",", ":")).encode())
+
+
+def bounded(custom: dict[str, Any], limit: int = LIMIT) -> dict[str, Any]:
+    """``custom`` itself when small enough, else a shortened copy no larger than ``limit``."""
+    if size(custom) <= limit:
+        return custom
+    small = copy.deepcopy(custom)
+    for step in small.get("steps") or []:
+        for field in ("created", "undone"):
+            ids = step.get(field) or []
+            if len(ids) > KEEP_IDS:
+                step[field] = ids[:KEEP_IDS]
+                step[f"{field}Omitted"] = len(ids) - KEEP_IDS
+        if step.get("error") and len(step["error"]) > 300:
+            step["error"] = step["error"][:300] + "..."
+    if size(small) <= limit:
+        return small
+    grants = ((small.get("asks") or {}).get("approval") or {}).get("grants")
+    if grants and len(grants) > KEEP_IDS:
+        small["asks"]["approval"]["grants"] = grants[:KEEP_IDS]
+    if size(small) <= limit:
+        return small
+    small.pop("steps", None)
+    small["stepsOmitted"] = True  # too large to show: read the run's history
+    if size(small) <= limit:
+        return small
+    return {k: small[k] for k in ("step", "waitingFor", "until", "operatorEvent", "operatorWait",
+                                  "cancellable") if k in small} | {"truncated": True}  # fmt: skip
