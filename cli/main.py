@@ -6,7 +6,7 @@
     onboard submit FILE [--dry-run]        start (or find) the run for a request
     onboard submit FILE --via servicebus   put the request on queue onboarding-requests
     onboard events [--follow] [--max N]    status events from topic onboarding-events
-    onboard show ID                        a run's state and steps
+    onboard show ID | --ticket T           a run's state and steps (by run id or by ticket)
     onboard list|history|terminate|retry|approve|supply   operators (cli/operator_commands.py)
 
 ``--api`` (or ``ONBOARD_API``) names the app's base URL; default http://127.0.0.1:7071/api.
@@ -24,12 +24,14 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from cli.api_client import CliError, api_base, call
 from cli.operator_commands import COMMANDS as OPERATOR_COMMANDS
 from cli.operator_commands import register as register_operator_commands
 from cli.operator_commands import run as run_operator_command
 from cli.render import describe_problem, describe_run
+from shared.request import instance_id_for
 from triggers.auth import READER, REQUESTER
 
 TERMINAL = {"Completed", "Failed", "Terminated", "Canceled"}
@@ -94,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     _servicebus_options(events)
 
     show = sub.add_parser("show", help="a run's state and steps")
-    show.add_argument("id")
+    show.add_argument("id", nargs="?", help="the run id (onboard-...)")
+    show.add_argument("--ticket", help="the ticket instead: its run (the same mapping as the app)")
     show.add_argument("--json", action="store_true", help="the raw JSON view")
     show.add_argument("--api")
     register_operator_commands(sub)
@@ -252,7 +255,10 @@ def _follow(api: str, run_id: str) -> int:
 
 
 def show(args: argparse.Namespace) -> int:
-    reply = call("GET", f"{api_base(args.api)}/onboardings/{args.id}", role=READER)
+    if (args.id is None) == (args.ticket is None):
+        raise CliError("give a run id or --ticket T (one of them)")
+    run_id = args.id or instance_id_for(args.ticket)
+    reply = call("GET", f"{api_base(args.api)}/onboardings/{quote(run_id, safe='')}", role=READER)
     if reply.status != 200:
         print("\n".join(describe_problem(reply.body)), file=sys.stderr)
         return 1

@@ -8,6 +8,7 @@ is generated from these models (:func:`json_schema`).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from typing import Any, Literal
@@ -236,8 +237,27 @@ class OnboardingRequest(WireModel):
 
 
 def instance_id_for(ticket_id: str) -> str:
-    """One run per ticket: the orchestration id derived from the ticket (DESIGN.md §2)."""
-    return "onboard-" + re.sub(r"[^a-z0-9-]", "-", ticket_id.lower())
+    """One run per ticket, one ticket per run: the orchestration id of a ticket (DESIGN.md §2).
+
+    A ticket in the usual form (upper-case letters, digits, hyphens: ``CHG0012345``,
+    ``CHG-7001``) becomes ``onboard-`` + the ticket lower-cased, the id such tickets have always
+    had. Any other ticket (lower case, ``.`` or ``_``, or ending like a retry's ``-R<n>``) gets the
+    same readable form plus ``_`` and a hash of the exact ticket, so ``chg_7001`` and
+    ``CHG.7001`` never land on ``CHG-7001``'s run (``onboard-chg-7001_<8 hex>``). The plain form
+    holds only ``[a-z0-9-]`` and never ends in ``-r<n>`` (operator retries append that), so it
+    cannot meet a hashed id or a retry; two hashed ids meet only if their tickets normalise alike
+    and share 32 bits of SHA-256. Ids hold no ``/ \\ # ?`` and are at most 81 characters.
+    """
+    readable = "onboard-" + re.sub(r"[^a-z0-9-]", "-", ticket_id.lower())
+    if _PLAIN_TICKET.match(ticket_id):
+        return readable
+    digest = hashlib.sha256(ticket_id.encode("utf-8")).hexdigest()[:_TICKET_HASH_CHARS]
+    return f"{readable}_{digest}"
+
+
+# Tickets whose lower-cased form is their whole identity; not one that looks like a retry id.
+_PLAIN_TICKET = re.compile(r"^(?![A-Z0-9-]*-R[0-9]+$)[A-Z0-9][A-Z0-9-]*$")
+_TICKET_HASH_CHARS = 8
 
 
 class FieldError(WireModel):

@@ -24,6 +24,7 @@ import pytest
 
 from cli.samples import load_sample
 from cli.stack import LocalStack, StackOptions
+from shared.request import instance_id_for
 from simulator import Simulator
 from tests.devhost.conftest import REPO, http
 from tests.e2e.conftest import REQUESTER
@@ -51,7 +52,7 @@ def _batch() -> dict[str, tuple[dict[str, Any], str]]:
         (public, "Succeeded"),
         (second_shared, "Succeeded"),
     ]
-    return {f"onboard-{b['ticketId'].lower()}": (b, outcome) for b, outcome in bodies}
+    return {instance_id_for(b["ticketId"]): (b, outcome) for b, outcome in bodies}
 
 
 class AppProcess:

@@ -55,3 +55,10 @@ def test_case_and_separator_variants_of_a_ticket_get_their_own_run(ticket, case,
     variant = re.sub(r"[._-]", sep, getattr(ticket, case)())
     if variant != ticket:
         assert instance_id_for(variant) != instance_id_for(ticket)
+
+
+def test_ids_are_stable_across_releases():
+    # A resend after a deploy must find the run the ticket started before it: never change these.
+    assert instance_id_for("chg_7001") == "onboard-chg-7001_939e3410"
+    assert instance_id_for("CHG.7001") == "onboard-chg-7001_79daec91"
+    assert instance_id_for("chg-7001") == "onboard-chg-7001_ed4fd6ee"
