@@ -7,6 +7,7 @@ with ``violations``). docs/security.md shows each answer.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -14,7 +15,6 @@ from typing import Any
 import azure.durable_functions as df
 import azure.functions as func
 
-from shared import names
 from shared.request import RequestInvalid
 from shared.saga_models import Requester
 from triggers.auth import OPERATOR, READER, REQUESTER, Principal, authorize, problem_response
@@ -27,7 +27,7 @@ from triggers.intake import (
     run_view,
     saga_input,
 )
-from triggers.operator_api import record_new_run
+from triggers.run_start import start_or_find
 from triggers.settings import SettingInvalid, guardrails, saga_policy
 
 bp = df.Blueprint()
@@ -85,7 +85,9 @@ async def start_onboarding(
         from activities.preflight import run_preflight  # reads only; see docs
         from shared.preflight import PreflightInput
 
-        result = run_preflight(
+        # The SDK reads block; run them off the event loop so other requests go on meanwhile.
+        result = await asyncio.to_thread(
+            run_preflight,
             PreflightInput(
                 apim_service_id=request.apim_service_id,
                 mode=request.gateway.network.mode,
@@ -93,26 +95,30 @@ async def start_onboarding(
                 workspace_name=request.workspace.name,
                 existing_gateway_id=request.gateway.existing_gateway_id,
                 instance_id=instance_id,
-            )
+            ),
         )
         return _json(
             {"dryRun": True, "instanceId": instance_id, **result.model_dump(by_alias=True)}, 200
         )
-    existing = await client.get_status(instance_id)
     status_url = f"{req.url.split('?')[0].rstrip('/')}/{instance_id}"
-    if existing and existing.runtime_status is not None:
-        body = {"id": instance_id, "existing": True, "statusUrl": status_url, **run_view(existing)}
-        return _json(body, 200, {"Location": status_url})
     requester = Requester(
         name=principal.name,
         object_id=principal.object_id,
         source="unauthenticated" if principal.auth_type == "disabled" else "easyauth",
         claimed=request.requested_by,
     )
-    await client.start_new(names.SAGA, instance_id, saga_input(request, saga_policy(), requester))
-    await record_new_run(
-        client, instance_id, request.model_dump(by_alias=True, mode="json"), principal.name
+    # A concurrent POST of the same ticket that started the run first makes this one "existing".
+    run = await start_or_find(
+        client,
+        instance_id,
+        lambda: saga_input(request, saga_policy(), requester),
+        request.model_dump(by_alias=True, mode="json"),
+        principal.name,
     )
+    if run.existing is not None:
+        body = {"id": instance_id, "existing": True, "statusUrl": status_url,
+                **run_view(run.existing)}  # fmt: skip
+        return _json(body, 200, {"Location": status_url})
     log.info(
         "started %s",
         instance_id,

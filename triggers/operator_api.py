@@ -31,6 +31,7 @@ from shared.run_index_store import IndexUnavailable, RunIndex, index_enabled, ru
 from shared.saga_models import SagaInput
 from triggers.auth import OPERATOR, READER, REQUESTER, Principal, authorize, problem_response
 from triggers.intake import TERMINAL, run_view
+from triggers.run_start import record_new_run
 
 bp = df.Blueprint()
 log = logging.getLogger("onboarding.operator")
@@ -153,32 +154,6 @@ def _action(principal: Principal, action: str, instance_id: str, reason: str | N
                "operatorObjectId": principal.object_id, "reason": reason},
     )  # fmt: skip
     return {"lastAction": text[: run_index.MAX_TEXT]}
-
-
-async def record_new_run(
-    client: df.DurableOrchestrationClient,
-    instance_id: str,
-    request: dict[str, Any],
-    requested_by: str | None,
-    **extra: Any,
-) -> None:
-    """Write a just-started run's first index row (the start paths call this; best effort).
-
-    The creation time is Durable's, so list order and from/to agree with the run's own view
-    (locally the host's virtual clock, not the wall clock).
-    """
-    if not index_enabled():
-        return
-    try:
-        status = await client.get_status(instance_id)
-        created = getattr(status, "created_time", None) if status else None
-        if not isinstance(created, dt.datetime):
-            created = dt.datetime.now(dt.UTC)
-        row = run_index.new_row(instance_id, request, requested_by, created, **extra)
-        await _in_thread(run_index_table().put_run, row)
-    except Exception:  # the first milestone writes the row if this does not
-        log.warning("run index row not written", extra={"instanceId": instance_id},
-                    exc_info=True)  # fmt: skip
 
 
 # --- reads -----------------------------------------------------------------------------------

@@ -31,12 +31,11 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from activities.notifications import publish_event
-from shared import names
 from shared.guardrails import Violation
 from shared.request import TICKET_ID, FieldError, RequestInvalid
 from shared.saga_models import Requester
 from triggers.intake import MAX_BODY_BYTES, RequestTooLarge, decode, saga_input
-from triggers.operator_api import record_new_run
+from triggers.run_start import start_or_find
 from triggers.settings import guardrails, saga_policy
 
 bp = df.Blueprint()
@@ -74,35 +73,25 @@ async def onboarding_message(
                 violations=[v.model_dump() for v in violations])  # fmt: skip
         return
     instance_id = request.instance_id
-    if await _has_run(client, instance_id):
-        _duplicate(msg, instance_id)
-        return
     requester = Requester(
         name=_property(msg, "requestedBy") or request.requested_by,
         source="servicebus",
         claimed=request.requested_by,
     )
-    try:
-        await client.start_new(
-            names.SAGA, instance_id, saga_input(request, saga_policy(), requester)
-        )
-    except Exception:
-        # A resend of the same ticket under another MessageId, handled concurrently, may have
-        # started the run between the check and the start; Durable refuses the second start.
-        if await _has_run(client, instance_id):
-            _duplicate(msg, instance_id)
-            return
-        raise
-    await record_new_run(
-        client, instance_id, request.model_dump(by_alias=True, mode="json"), requester.name
+    # A resend of the same ticket under another MessageId, handled concurrently, may start the
+    # run first: start_or_find answers that as existing too (the duplicate path).
+    run = await start_or_find(
+        client,
+        instance_id,
+        lambda: saga_input(request, saga_policy(), requester),
+        request.model_dump(by_alias=True, mode="json"),
+        requester.name,
     )
+    if run.existing is not None:
+        _duplicate(msg, instance_id)
+        return
     log.info("started %s from message %s", instance_id, msg.message_id,
              extra={"instanceId": instance_id, "messageId": msg.message_id})  # fmt: skip
-
-
-async def _has_run(client: df.DurableOrchestrationClient, instance_id: str) -> bool:
-    existing = await client.get_status(instance_id)
-    return bool(existing and existing.runtime_status is not None)
 
 
 def _duplicate(msg: func.ServiceBusMessage, instance_id: str) -> None:

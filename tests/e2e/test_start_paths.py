@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 
 from cli.main import main as onboard
+from shared.request import instance_id_for
 from tests.devhost.conftest import http
 from tests.e2e.conftest import Stack, principal
 
@@ -45,3 +48,31 @@ def test_tickets_that_normalise_alike_start_their_own_runs(
         capsys.readouterr()
         assert onboard(["show", "--ticket", ticket, "--json", "--api", stack.api]) == 0
         assert f'"id": "{ids[ticket]}"' in capsys.readouterr().out
+
+
+def test_concurrent_starts_of_one_ticket_answer_one_run(stack: Stack, sample) -> None:
+    # Several tickets, each POSTed twice at the same moment: without start_or_find the loser of
+    # each pair got a 500 ("An Orchestration instance with the status Pending already exists").
+    bodies = [_shared(sample, f"CHG-80{n:02d}", f"ws-race-{n}") for n in range(4)]
+    gate = threading.Barrier(2 * len(bodies))
+
+    def post(body: dict[str, Any]) -> Any:
+        gate.wait(timeout=10)
+        return stack.submit(body)
+
+    with ThreadPoolExecutor(max_workers=2 * len(bodies)) as pool:
+        replies = list(pool.map(post, [b for b in bodies for _ in range(2)]))
+    assert all(r.status in (200, 202) for r in replies), [(r.status, r.body) for r in replies]
+    for n, body in enumerate(bodies):
+        pair = replies[2 * n : 2 * n + 2]
+        run_id = instance_id_for(body["ticketId"])
+        assert [r.body["id"] for r in pair] == [run_id, run_id], [r.body for r in pair]
+        assert sorted(r.status for r in pair) == [200, 202], [(r.status, r.body) for r in pair]
+        assert [r.body.get("existing") for r in pair if r.status == 200] == [True]
+        assert pair[0].headers["Location"] == pair[1].headers["Location"]
+    assert sorted(i.instance_id for i in stack.instances()) == sorted(
+        instance_id_for(b["ticketId"]) for b in bodies
+    )
+    for body in bodies:
+        run = stack.wait(instance_id_for(body["ticketId"]))
+        assert run["output"]["outcome"] == "Succeeded", run["output"]
