@@ -33,6 +33,8 @@ from shared.apim_models import (
     GatewayState,
     LinkInput,
     LinkRecord,
+    LinkState,
+    LinkStateInput,
     WorkspaceRecord,
 )
 from shared.arm_ids import ArmId
@@ -188,11 +190,18 @@ def delete_gateway(record: GatewayRecord, factory: ClientFactory | None = None) 
 
 
 def link_workspace(inp: LinkInput, factory: ClientFactory | None = None) -> LinkRecord:
-    """Link the workspace to the gateway (config connection named after the workspace)."""
+    """Start linking the workspace to the gateway (config connection named after the
+    workspace) and return at once: the saga polls the link (get_link_state) to its end.
+
+    Whether APIM accepts a link while the gateway builds is undocumented. If it refuses one
+    (400/409/423) while the gateway is not yet Succeeded, nothing was made: the record says
+    ``deferred`` and the saga links after the build.
+    """
     gateway_id = ArmId.parse(inp.gateway_id)
     api = (factory or clients()).apim(gateway_id.subscription)
     rg, gateway = gateway_id.resource_group, gateway_id.name
     workspace = ArmId.parse(inp.workspace_id).name
+    link_id = str(gateway_id.child("configConnections", workspace))
     action = f"link workspace {workspace} to gateway {gateway}"
     try:
         try:
@@ -206,17 +215,48 @@ def link_workspace(inp: LinkInput, factory: ClientFactory | None = None) -> Link
                 f"{action}: the gateway already has a config connection named {workspace} for "
                 f"another workspace ({existing.source_id}).",
             )
-        link = api.api_gateway_config_connection.begin_create_or_update(
-            rg,
-            gateway,
-            workspace,
-            ApiManagementGatewayConfigConnectionResource(source_id=inp.workspace_id),
-        ).result()
-        # The link carries the workspace's name and the workspace is this run's (create_workspace
-        # refuses foreign ones), so the link is this run's even when a retry finds it made.
-        return LinkRecord(link_id=str(link.id), created=True, hostname=link.default_hostname)
+        if existing is not None and existing.provisioning_state == "Succeeded":
+            link = existing  # a retry after a lost result: already made, nothing to send
+        else:
+            link = api.api_gateway_config_connection.begin_create_or_update(
+                rg, gateway, workspace,
+                ApiManagementGatewayConfigConnectionResource(source_id=inp.workspace_id),
+                polling=False,
+            ).result()  # fmt: skip
     except HttpResponseError as exc:
+        if exc.status_code in (400, 409, 423) and _still_building(api, rg, gateway):
+            return LinkRecord(link_id=link_id, created=False, state="Deferred", deferred=True)
         raise classify(exc, action) from None
+    # The link carries the workspace's name and the workspace is this run's (create_workspace
+    # refuses foreign ones), so the link is this run's even when a retry finds it made.
+    return LinkRecord(link_id=str(link.id or link_id), created=True,
+                      hostname=link.default_hostname,
+                      state=str(link.provisioning_state or "Updating"))  # fmt: skip
+
+
+def _still_building(api: Any, rg: str, gateway: str) -> bool:
+    try:
+        state = api.api_gateway.get(rg, gateway).provisioning_state
+    except HttpResponseError:
+        return False  # unknown: let the refusal be classified as it is
+    return str(state or "").lower() != "succeeded"
+
+
+def get_link_state(inp: LinkStateInput, factory: ClientFactory | None = None) -> LinkState:
+    """The config connection's provisioningState and the hostname it reports."""
+    link = ArmId.parse(inp.link_id)
+    api = (factory or clients()).apim(link.subscription)
+    try:
+        found = api.api_gateway_config_connection.get(
+            link.resource_group, link.parent.name, link.name
+        )
+    except HttpResponseError as exc:
+        raise classify(exc, f"read link {link.name}") from None
+    return LinkState(
+        link_id=inp.link_id,
+        provisioning_state=str(found.provisioning_state or "Unknown"),
+        hostname=found.default_hostname,
+    )
 
 
 def unlink_workspace(record: LinkRecord, factory: ClientFactory | None = None) -> None:

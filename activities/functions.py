@@ -43,6 +43,7 @@ IMPLEMENTATIONS: dict[str, Callable[[Any], Any]] = {
     acts.DELETE_GATEWAY.name: apim.delete_gateway,
     acts.LINK_WORKSPACE.name: apim.link_workspace,
     acts.UNLINK_WORKSPACE.name: apim.unlink_workspace,
+    acts.GET_LINK_STATE.name: apim.get_link_state,
     acts.ENSURE_PRIVATE_DNS.name: dns.ensure_private_dns,
     acts.UNDO_PRIVATE_DNS.name: dns.undo_private_dns,
     acts.ASSIGN_ROLE.name: authorization.assign_role,

@@ -136,7 +136,8 @@ class Ledger:
         outputs: list[Any] = [None] * len(calls)
         todo = [(i, spec) for i, spec in enumerate(calls) if spec is not None]
         for _, (activity, _inp) in todo:
-            self._begin(self._step_of(activity))
+            if self.steps[self._step_of(activity)].status != "succeeded":  # e.g. a later poll
+                self._begin(self._step_of(activity))
         while todo:
             first = self._step_of(todo[0][1][0])
             budget = max(POLICIES[a.policy].max_total_s for _, (a, _) in todo)
@@ -205,6 +206,10 @@ class Ledger:
     def _step_of(activity: Activity) -> str:
         assert activity.step is not None, f"{activity.name} belongs to no step"
         return activity.step
+
+    def wait(self, seconds: float) -> Gen:
+        """A durable timer: the run sleeps without holding a worker."""
+        yield self.ctx.create_timer(self.clock() + dt.timedelta(seconds=seconds))
 
     def count(self, step: str, attempts: int) -> None:
         self.steps[step].attempts += attempts

@@ -20,13 +20,16 @@ from typing import Any
 import azure.durable_functions as df
 
 from orchestrators.context import OrchestrationContext
+from orchestrators.gateway_waiter import TERMINAL
 from orchestrators.ledger import Gen, Ledger
 from shared import activity_table as acts
 from shared import names
 from shared import saga_inputs as inputs
+from shared.apim_models import LinkRecord
 from shared.approval import approval_summary
 from shared.operator_events import parse_approval, parse_private_ip, parse_stalled_decision
 from shared.request import OnboardingRequest
+from shared.retry import LINK_POLL_DELAYS_S
 from shared.saga_inputs import Run
 from shared.saga_models import SagaInput, SagaPolicy, WaiterResult
 from shared.saga_plan import build_deadline, plan_for
@@ -61,14 +64,17 @@ def onboard_v1(L: Ledger, run: Run, policy: SagaPolicy) -> Gen:
         (acts.LINK_WORKSPACE, inputs.link(run, workspace)),
         *[(acts.ASSIGN_ROLE, grant) for grant in inputs.roles(run, plan.late_roles, workspace)],
     )
-    L.hostname = link.hostname
-    yield from L.done("gateway", "access")
+    yield from L.done(*(["access"] if link.deferred else ["gateway", "access"]))
 
-    if plan.wait:
-        waited = yield from wait_for_build(L, run, build_started, policy)
-        if plan.dns:
-            prefixes = pre.facts.subnet.prefixes if pre.facts.subnet else []
-            yield from private_dns(L, run, waited, prefixes, policy)
+    waited = (yield from wait_for_build(L, run, build_started, policy)) if plan.wait else None
+    if link.deferred:  # APIM refused the link while the gateway built: link it now
+        link = yield from L.call(acts.LINK_WORKSPACE, inputs.link(run, workspace))
+        yield from L.done("gateway")
+    L.hostname = (yield from wait_for_link(L, link)) or (waited.hostname if waited else None)
+
+    if waited is not None and plan.dns:
+        prefixes = pre.facts.subnet.prefixes if pre.facts.subnet else []
+        yield from private_dns(L, run, waited, prefixes, policy)
 
 
 def approve(L: Ledger, run: Run, policy: SagaPolicy) -> Gen:
@@ -114,9 +120,27 @@ def wait_for_build(L: Ledger, run: Run, started: Any, policy: SagaPolicy) -> Gen
     if waited.state.lower() != "succeeded":
         detail = f": {waited.error}" if waited.error else ""
         raise L.fail("wait", f"the gateway build ended {waited.state}{detail}")
-    L.hostname = waited.hostname or L.hostname
     yield from L.done("wait")
     return waited
+
+
+def wait_for_link(L: Ledger, link: LinkRecord) -> Gen:
+    """The config connection's own provisioning, polled on durable timers to its end.
+
+    Whether APIM links a workspace while the gateway builds is undocumented: a link accepted
+    then may end only with the build, so it is polled after the build (or at once on a shared
+    gateway), never awaited inside an activity. Its hostname (the gateway's) is returned.
+    """
+    state, hostname = link.state, link.hostname
+    for delay in LINK_POLL_DELAYS_S:
+        if state.lower() in TERMINAL:
+            break
+        yield from L.wait(delay)
+        polled = yield from L.call(acts.GET_LINK_STATE, inputs.link_state(link))
+        state, hostname = polled.provisioning_state, polled.hostname or hostname
+    if state.lower() != "succeeded":
+        raise L.fail("gateway", f"the workspace link {link.link_id} ended {state}")
+    return hostname
 
 
 def private_dns(

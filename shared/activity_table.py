@@ -28,6 +28,8 @@ from shared.apim_models import (
     GatewayStateInput,
     LinkInput,
     LinkRecord,
+    LinkState,
+    LinkStateInput,
     WorkspaceRecord,
 )
 from shared.dns_models import PrivateDnsInput, PrivateDnsRecord
@@ -112,8 +114,12 @@ DELETE_GATEWAY = Activity(
     "delete the gateway if this run created it; 404 is done", policy="undo")
 LINK_WORKSPACE = Activity(
     "link_workspace", "gateway", LinkInput, LinkRecord,
-    "PUT gateways/{gw}/configConnections/{ws}; returns the link's hostname",
-    undo="unlink_workspace", made=lambda o: _made(o.link_id, o.link_id))
+    "start the config connection PUT and return at once (or say it must wait for the build)",
+    undo="unlink_workspace",
+    made=lambda o: _made(None if o.deferred else o.link_id, o.link_id))
+GET_LINK_STATE = Activity(
+    "get_link_state", "gateway", LinkStateInput, LinkState,
+    "read the config connection's provisioningState and hostname")
 UNLINK_WORKSPACE = Activity(
     "unlink_workspace", "gateway", LinkRecord, None,
     "delete the config connection if this run created it; 404 is done", policy="undo")
@@ -142,8 +148,8 @@ ACTIVITIES: dict[str, Activity] = {
     for row in (
         PREFLIGHT, ENSURE_NSG, UNDO_NSG, CONFIGURE_SUBNET, RESTORE_SUBNET, CREATE_WORKSPACE,
         DELETE_WORKSPACE, BEGIN_GATEWAY, GET_GATEWAY_STATE, DELETE_GATEWAY, LINK_WORKSPACE,
-        UNLINK_WORKSPACE, ENSURE_PRIVATE_DNS, UNDO_PRIVATE_DNS, ASSIGN_ROLE, REMOVE_ROLE,
-        PUBLISH_EVENT,
+        UNLINK_WORKSPACE, GET_LINK_STATE, ENSURE_PRIVATE_DNS, UNDO_PRIVATE_DNS, ASSIGN_ROLE,
+        REMOVE_ROLE, PUBLISH_EVENT,
     )
 }  # fmt: skip
 UNDO_OF: dict[str, str] = {row.name: row.undo for row in ACTIVITIES.values() if row.undo}

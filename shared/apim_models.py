@@ -55,8 +55,27 @@ class LinkInput(WireModel):
 
 
 class LinkRecord(WireModel):
+    """A config connection this call started (its undo record), or why it must wait.
+
+    ``state`` is the link's provisioningState when the PUT was accepted (the saga polls it to
+    an end); ``deferred`` says APIM refused the link while the gateway builds, so nothing was
+    made and the saga links after the build.
+    """
+
     link_id: str
     created: bool
+    hostname: str | None = None
+    state: str = "Succeeded"
+    deferred: bool = False
+
+
+class LinkStateInput(WireModel):
+    link_id: str
+
+
+class LinkState(WireModel):
+    link_id: str
+    provisioning_state: str
     hostname: str | None = None
 
 

@@ -75,3 +75,8 @@ def poll_offsets(duration_s: float) -> list[float]:
     while offsets[-1] < duration_s:
         offsets.append(offsets[-1] + next_poll_interval(offsets[-1]))
     return offsets
+
+
+# A config connection's own provisioning (seconds to minutes once its gateway is built): polled
+# after these delays, about half an hour in all, then the link step fails.
+LINK_POLL_DELAYS_S = (15.0, 30.0, 60.0, 120.0, 240.0, 300.0, 300.0, 300.0, 300.0, 300.0)

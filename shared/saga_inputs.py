@@ -10,7 +10,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from shared.access_models import AssignRoleInput
-from shared.apim_models import BeginGatewayInput, CreateWorkspaceInput, LinkInput
+from shared.apim_models import (
+    BeginGatewayInput,
+    CreateWorkspaceInput,
+    LinkInput,
+    LinkRecord,
+    LinkStateInput,
+)
 from shared.apim_models import WorkspaceRecord as Workspace
 from shared.arm_ids import gateway_id_for, vnet_id_of
 from shared.dns_models import PrivateDnsInput
@@ -122,6 +128,10 @@ def gateway(run: Run, pre: PreflightResult) -> BeginGatewayInput:
 
 def link(run: Run, workspace: Workspace) -> LinkInput:
     return LinkInput(gateway_id=run.gateway_id, workspace_id=workspace.workspace_id)
+
+
+def link_state(link: LinkRecord) -> LinkStateInput:
+    return LinkStateInput(link_id=link.link_id)
 
 
 def waiter(run: Run, started_at: str, deadline_at: str) -> WaiterInput:

@@ -32,6 +32,11 @@ class Timings:
     # Injection-mode gateways expose a private VIP in properties.privateIPAddresses; turn it
     # off to reproduce real ARM, which has no such field (arm-behaviour.md §3.6).
     gateway_exposes_private_ip: bool = True
+    # What APIM does with a config connection PUT while the gateway still builds: nothing
+    # documents it (arm-behaviour.md open questions), so it is a switch the app must survive
+    # under every value: "accept" (links at once), "refuse" (409 until the build succeeded),
+    # "await-build" (accepted; the link stays Updating until the build ends, then follows it).
+    config_connection_during_build: str = "accept"
 
     @property
     def short_operation(self) -> dt.timedelta:
@@ -58,6 +63,13 @@ class Timings:
 
 def _coerce(name: str, f: dataclasses.Field[Any], value: Any) -> Any:
     kind = str(f.type)
+    choices = _CHOICES.get(f.name)
+    if choices is not None:
+        if value not in choices:
+            raise errors.bad_request(
+                "InvalidTiming", f"Timing '{name}' must be one of {', '.join(choices)}."
+            )
+        return value
     if kind == "bool":
         if not isinstance(value, bool):
             raise errors.bad_request("InvalidTiming", f"Timing '{name}' must be true or false.")
@@ -67,6 +79,9 @@ def _coerce(name: str, f: dataclasses.Field[Any], value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         raise errors.bad_request("InvalidTiming", f"Timing '{name}' must be a number >= 0.")
     return int(value) if kind.startswith("int") else float(value)
+
+
+_CHOICES = {"config_connection_during_build": ("accept", "refuse", "await-build")}
 
 
 def _camel(snake: str) -> str:

@@ -501,20 +501,24 @@ class ApimBackend(Backend):
                     "workspaces, the maximum.",
                     "properties.sourceId",
                 )
+        building = gw.state != "Succeeded"
+        during_build = self.sim.timings.config_connection_during_build
+        if building and during_build == "refuse":
+            raise errors.gateway_busy(str(gw.rid), gw.state)
         link = existing or _Link(rid, source, self._hostname(gw, rid.name))
         link.state, link.etag = "Updating", _apim_etag()
         self.links[key(str(rid))] = link
+        duration = self.sim.timings.short_operation
+        polls: float = self.sim.timings.config_connection_in_progress_polls
+        if building and during_build == "await-build" and gw.op is not None and not gw.op.done:
+            # The link completes with the build, whatever polls ask (NEVER_BY_POLLS).
+            duration = max(duration, gw.op.ready_at - self.sim.clock.now())
+            polls = NEVER_BY_POLLS
 
         def done(_op: Operation) -> None:
-            link.state = "Succeeded"
+            link.state = "Failed" if gw.state in ("Failed", "Canceled") else "Succeeded"
 
-        op = self.sim.operations.start(
-            str(rid),
-            "put",
-            done,
-            duration=self.sim.timings.short_operation,
-            polls_needed=self.sim.timings.config_connection_in_progress_polls,
-        )
+        op = self.sim.operations.start(str(rid), "put", done, duration=duration, polls_needed=polls)
         return self.link_json(link), existing is None, op
 
     def get_link(self, rid: ResourceId) -> dict[str, Any]:

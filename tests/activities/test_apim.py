@@ -10,11 +10,18 @@ from activities.apim import (
     delete_gateway,
     delete_workspace,
     get_gateway_state,
+    get_link_state,
     link_workspace,
     unlink_workspace,
 )
 from activities.network import configure_subnet
-from shared.apim_models import BeginGatewayInput, CreateWorkspaceInput, LinkInput, WorkspaceRecord
+from shared.apim_models import (
+    BeginGatewayInput,
+    CreateWorkspaceInput,
+    LinkInput,
+    LinkStateInput,
+    WorkspaceRecord,
+)
 from shared.network_models import ConfigureSubnetInput
 from shared.step_errors import StepError
 from tests.simulator.conftest import APIM_ID, subnet_id
@@ -113,6 +120,12 @@ def test_link_and_unlink_on_the_shared_gateway(sim, factory):
         link_workspace(LinkInput(gateway_id=SHARED_GW, workspace_id=ws.workspace_id), factory)
         == link
     )
+    # The PUT is started, not awaited: the saga polls the link to its end.
+    assert link.state == "Updating" and not link.deferred
+    sim.advance(seconds=10)
+    assert get_link_state(LinkStateInput(link_id=link.link_id), factory).provisioning_state == (
+        "Succeeded"
+    )
     assert sim.resource(link.link_id)["properties"]["provisioningState"] == "Succeeded"
     unlink_workspace(link, factory)
     unlink_workspace(link, factory)
@@ -135,3 +148,38 @@ def test_restoring_a_subnet_still_used_by_a_deleting_gateway_is_a_conflict_to_re
     sim.advance(minutes=20)  # the gateway delete ends
     restore_subnet(record, factory)
     assert sim.resource(sid)["properties"]["delegations"] == []
+
+
+def _link_during_build(sim, factory, behaviour: str):
+    sim.call("POST", "/_sim/timings", {"configConnectionDuringBuild": behaviour})
+    ws = create_workspace(_ws(), factory)
+    begin_gateway(_gateway(None), factory)
+    return link_workspace(LinkInput(gateway_id=GATEWAY_ID, workspace_id=ws.workspace_id), factory)
+
+
+def _state(link, factory) -> str:
+    return get_link_state(LinkStateInput(link_id=link.link_id), factory).provisioning_state
+
+
+def test_a_link_accepted_during_the_build_completes_in_seconds(sim, factory):
+    link = _link_during_build(sim, factory, "accept")
+    sim.advance(seconds=10)
+    assert (link.created, _state(link, factory)) == (True, "Succeeded")
+
+
+def test_a_link_refused_during_the_build_is_deferred_with_nothing_made(sim, factory):
+    link = _link_during_build(sim, factory, "refuse")
+    assert link.deferred and not link.created
+    assert sim.resource(link.link_id) is None
+    sim.advance(hours=4)  # the build ends; now the link is made
+    ws_id = f"{APIM_ID}/workspaces/ws-payments"
+    again = link_workspace(LinkInput(gateway_id=GATEWAY_ID, workspace_id=ws_id), factory)
+    assert again.created and not again.deferred
+
+
+def test_a_link_accepted_during_the_build_may_complete_only_with_the_build(sim, factory):
+    link = _link_during_build(sim, factory, "await-build")
+    sim.advance(minutes=30)
+    assert (link.created, _state(link, factory)) == (True, "Updating")
+    sim.advance(hours=3)
+    assert _state(link, factory) == "Succeeded"

@@ -197,3 +197,17 @@ def test_an_approval_arriving_with_a_reminder_is_not_lost(stack: Stack, sample) 
         stack.advance_until(lambda: not stack.waiting_for(run_id, "approval"))
     run = stack.wait(run_id)
     assert run["output"]["outcome"] == "Succeeded", run["output"]
+
+
+@pytest.mark.parametrize("during_build", ["accept", "refuse", "await-build"])
+def test_the_link_is_made_whatever_apim_does_with_a_link_during_the_build(
+    stack: Stack, sample, during_build: str
+) -> None:
+    # Undocumented in Azure, so a switch: the run must succeed under every value.
+    stack.sim.simulation.timings.config_connection_during_build = during_build
+    run_id = stack.submit(sample("injection")).body["id"]
+    run = stack.wait(run_id)
+    assert run["output"]["outcome"] == "Succeeded", run["output"]
+    link = stack.resource(f"{GATEWAYS}/gw-payments/configConnections/ws-payments")
+    assert link is not None and link["properties"]["provisioningState"] == "Succeeded"
+    assert run["output"]["hostname"]

@@ -9,6 +9,7 @@ import pytest
 
 from shared import activity_table as acts
 from shared import names
+from shared.retry import LINK_POLL_DELAYS_S
 from tests.unit.fake_azure import SHARED_GW, fake_world, request, run
 from tests.unit.orchestration_driver import START, step_error
 
@@ -23,7 +24,9 @@ def _forward(world) -> list[str]:
     return [
         n
         for n in world.called()
-        if n not in UNDOS | {acts.PUBLISH_EVENT.name, acts.GET_GATEWAY_STATE.name}
+        if n
+        not in UNDOS
+        | {acts.PUBLISH_EVENT.name, acts.GET_GATEWAY_STATE.name, acts.GET_LINK_STATE.name}
     ]
 
 
@@ -380,3 +383,64 @@ def test_an_answer_to_an_earlier_wait_never_answers_a_later_one():
     assert (
         dns.payload["privateIp"] == "10.20.1.9"
     )  # the stale second answer to wait 1 was not taken
+
+
+def _link_refused_while_building(world, refusals: list[dict]):
+    def link(p, w):
+        started = next(c.at for c in w.calls if c.name == acts.BEGIN_GATEWAY.name)
+        if w.now - started < dt.timedelta(hours=3):
+            refusals.append(p)
+            return {"linkId": f"{p['gatewayId']}/configConnections/ws-payments",
+                    "created": False, "deferred": True}  # fmt: skip
+        return {"linkId": f"{p['gatewayId']}/configConnections/ws-payments", "created": True,
+                "state": "Updating"}  # fmt: skip
+
+    world.activities[acts.LINK_WORKSPACE.name] = link
+
+
+def test_a_link_refused_while_the_gateway_builds_is_made_after_the_build():
+    world = fake_world()
+    refusals: list[dict] = []
+    _link_refused_while_building(world, refusals)
+    result = run(world, request("injection"))
+    assert result["outcome"] == "Succeeded"
+    assert len(refusals) == 1
+    forward = _forward(world)
+    assert forward.index(acts.LINK_WORKSPACE.name, forward.index(acts.LINK_WORKSPACE.name) + 1) > (
+        forward.index(acts.BEGIN_GATEWAY.name)
+    )
+    done = [c.payload["step"] for c in world.calls
+            if c.name == acts.PUBLISH_EVENT.name and c.payload["kind"] == "stepDone"]  # fmt: skip
+    assert done == ["preflight", "workspace", "network", "access", "wait", "gateway", "dns"]
+    assert result["hostname"] == "gw-payments-abc.gateway.westeurope-01.azure-api.net"
+
+
+def test_a_link_accepted_during_the_build_is_polled_after_it_not_awaited():
+    world = fake_world()
+    result = run(world, request("injection"))
+    assert result["outcome"] == "Succeeded"
+    polls = [c.at for c in world.calls if c.name == acts.GET_LINK_STATE.name]
+    gateway_ready = START + dt.timedelta(hours=3)
+    assert polls and all(at >= gateway_ready for at in polls)
+
+
+def test_a_link_that_never_completes_fails_the_gateway_step_and_is_undone():
+    world = fake_world()
+    world.activities[acts.GET_LINK_STATE.name] = lambda p, _: {
+        "linkId": p["linkId"], "provisioningState": "Updating"}  # fmt: skip
+    result = run(world, request("integration", shared=True))
+    assert result["outcome"] == "Compensated"
+    gateway = {s["name"]: s for s in result["steps"]}["gateway"]
+    assert gateway["status"] == "undone" and "ended Updating" in result["error"]
+    assert acts.UNLINK_WORKSPACE.name in _undone(world)
+    assert len(world.called(acts.GET_LINK_STATE.name)) == len(LINK_POLL_DELAYS_S)
+
+
+def test_a_failed_link_compensates():
+    world = fake_world()
+    world.activities[acts.GET_LINK_STATE.name] = lambda p, _: {
+        "linkId": p["linkId"], "provisioningState": "Failed"}  # fmt: skip
+    result = run(world, request("integration"))
+    assert result["outcome"] == "Compensated"
+    assert "ended Failed" in result["error"]
+    assert acts.DELETE_GATEWAY.name in _undone(world)
