@@ -24,7 +24,7 @@ from simulator.backends.resources import ResourcesBackend
 from simulator.backends.tables import TablesBackend
 from simulator.clock import Clock
 from simulator.errors import ArmError
-from simulator.faults import FaultBook
+from simulator.faults import ConnectionDropped, FaultBook
 from simulator.handlers import register_all
 from simulator.handlers import tables as table_handlers
 from simulator.ids import ResourceId
@@ -123,7 +123,14 @@ class Simulation:
             if table_handlers.is_table_path(request.path):
                 response = table_handlers.handle(self, request)
             else:
-                response = self._handle_arm(request)
+                try:
+                    response = self._handle_arm(request)
+                except ConnectionDropped:
+                    # Logged with status 0: the client got no answer at all.
+                    self.request_log.append(
+                        {"method": request.method, "path": request.path, "status": 0}
+                    )
+                    raise
             self.request_log.append(
                 {"method": request.method, "path": request.path, "status": response.status}
             )

@@ -4,6 +4,9 @@ A rule matches on method and path (a glob such as ``*/subnets/*``, or a regex wh
 with ``^``; both case-insensitive, query string excluded). Deterministic rules answer the
 next ``count`` matching calls; probability rules (for soak tests) fail each matching call
 with the given probability from their own seeded random generator, so a run is repeatable.
+A rule with ``reset: true`` answers nothing: the server closes the connection, which the SDK
+sees as a transport failure (``ServiceResponseError``), like a reset or a dropped load balancer
+connection in Azure.
 """
 
 from __future__ import annotations
@@ -28,7 +31,12 @@ _RULE_FIELDS = {
     "count",
     "probability",
     "seed",
+    "reset",
 }
+
+
+class ConnectionDropped(Exception):
+    """A fault that answers nothing: the server closes the connection (a transport failure)."""
 
 
 @dataclass
@@ -45,6 +53,7 @@ class FaultRule:
     count: int | None
     probability: float | None
     rng: random.Random = field(repr=False)
+    reset: bool = False
     hits: int = 0
     _regex: re.Pattern[str] = field(init=False, repr=False)
 
@@ -70,7 +79,9 @@ class FaultRule:
             return self.rng.random() < self.probability
         return True
 
-    def to_error(self) -> ArmError:
+    def to_error(self) -> ArmError | ConnectionDropped:
+        if self.reset:
+            return ConnectionDropped(f"connection dropped by fault rule {self.rule_id}")
         headers = {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
         return ArmError(self.status, self.code, self.message, headers=headers)
 
@@ -85,6 +96,7 @@ class FaultRule:
             "retryAfter": self.retry_after,
             "count": self.count,
             "probability": self.probability,
+            "reset": self.reset,
             "hits": self.hits,
         }
 
@@ -120,6 +132,9 @@ def parse_rule(data: Any) -> FaultRule:
     retry_after = data.get("retryAfter")
     if retry_after is not None and (not isinstance(retry_after, int) or retry_after < 0):
         problems.append("'retryAfter' must be an integer number of seconds >= 0")
+    reset = data.get("reset", False)
+    if not isinstance(reset, bool):
+        problems.append("'reset' must be true (drop the connection, answer nothing) or false")
     if isinstance(path, str) and path.startswith("^"):
         try:
             re.compile(path)
@@ -139,6 +154,7 @@ def parse_rule(data: Any) -> FaultRule:
         count=count if count is not None or probability is not None else 1,
         probability=float(probability) if probability is not None else None,
         rng=random.Random(data.get("seed", 0)),  # noqa: S311 - repeatable soak faults, not crypto
+        reset=reset,
     )
 
 
@@ -156,7 +172,7 @@ class FaultBook:
         self.rules.extend(rules)
         return rules
 
-    def check(self, method: str, path: str) -> ArmError | None:
+    def check(self, method: str, path: str) -> ArmError | ConnectionDropped | None:
         for rule in self.rules:
             if rule.matches(method, path) and rule.fires():
                 rule.hits += 1

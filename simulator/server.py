@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from simulator.faults import ConnectionDropped
 from simulator.wire import Request, Response
 
 if TYPE_CHECKING:
@@ -55,6 +56,9 @@ class _Handler(BaseHTTPRequestHandler):
         )
         try:
             response = self.server.simulation.handle(request)
+        except ConnectionDropped:
+            self.close_connection = True  # a scripted transport failure: no answer at all
+            return
         except Exception:  # a bug in the simulator must still answer, and say so
             log.exception("simulator failure on %s %s", request.method, request.path)
             response = Response(

@@ -167,3 +167,19 @@ def test_unknown_control_call_is_404_with_a_pointer(sim):
     status, _, body = sim.raw("GET", "/_sim/nothing")
     assert status == 404
     assert "README" in body["error"]["message"]
+
+
+def test_a_reset_fault_drops_the_connection_without_an_answer(sim, network):
+    from azure.core.exceptions import ServiceResponseError
+
+    sim.fault(method="GET", path="*/subnets/snet-gw-a", reset=True, count=1)
+    with pytest.raises(ServiceResponseError):
+        network.subnets.get(NET_RG, VNET, "snet-gw-a")
+    assert network.subnets.get(NET_RG, VNET, "snet-gw-a").name == "snet-gw-a"  # spent
+    dropped = [r for r in sim.call("GET", "/_sim/requests") if r["status"] == 0]
+    assert [r["method"] for r in dropped] == ["GET"]
+
+
+def test_reset_must_be_a_boolean(sim):
+    with pytest.raises(Exception, match="400"):
+        sim.fault(method="GET", path="*", reset="yes")

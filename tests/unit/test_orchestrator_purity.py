@@ -57,3 +57,24 @@ def test_the_check_catches_a_violation(tmp_path):
     tree = ast.parse(sample)
     assert "time" in _imports(tree)
     assert any(isinstance(n, ast.Attribute) and n.attr == "now" for n in ast.walk(tree))
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_functions_stay_short_and_typed(path):
+    """The procedure reads top to bottom: short functions, a typed context, no type escapes."""
+    text = path.read_text()
+    tree = ast.parse(text)
+    long = [
+        f"{node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef) and (node.end_lineno or 0) - node.lineno >= 60
+    ]
+    assert long == [], f"{path.name}: {long}"
+    assert "type: ignore" not in text
+    untyped = [
+        node.arg
+        for node in ast.walk(tree)
+        if isinstance(node, ast.arg) and node.arg in ("context", "ctx")
+        and isinstance(node.annotation, ast.Name) and node.annotation.id == "Any"
+    ]  # fmt: skip
+    assert untyped == [], f"{path.name}: context typed Any"
