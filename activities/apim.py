@@ -37,6 +37,7 @@ from shared.apim_models import (
     LinkStateInput,
     WorkspaceRecord,
 )
+from shared.apim_names import link_name
 from shared.arm_ids import ArmId
 from shared.azure_clients import ClientFactory, clients
 from shared.step_errors import StepError
@@ -191,7 +192,8 @@ def delete_gateway(record: GatewayRecord, factory: ClientFactory | None = None) 
 
 def link_workspace(inp: LinkInput, factory: ClientFactory | None = None) -> LinkRecord:
     """Start linking the workspace to the gateway (config connection named after the
-    workspace) and return at once: the saga polls the link (get_link_state) to its end.
+    workspace, ``shared.apim_names.link_name``) and return at once: the saga polls the link
+    (get_link_state) to its end.
 
     Whether APIM accepts a link while the gateway builds is undocumented. If it refuses one
     (400/409/423) while the gateway is not yet Succeeded, nothing was made: the record says
@@ -201,25 +203,26 @@ def link_workspace(inp: LinkInput, factory: ClientFactory | None = None) -> Link
     api = (factory or clients()).apim(gateway_id.subscription)
     rg, gateway = gateway_id.resource_group, gateway_id.name
     workspace = ArmId.parse(inp.workspace_id).name
-    link_id = str(gateway_id.child("configConnections", workspace))
+    name = inp.link_name or link_name(workspace)  # a workspace name may be no valid link name
+    link_id = str(gateway_id.child("configConnections", name))
     action = f"link workspace {workspace} to gateway {gateway}"
     try:
         try:
-            existing = api.api_gateway_config_connection.get(rg, gateway, workspace)
+            existing = api.api_gateway_config_connection.get(rg, gateway, name)
         except ResourceNotFoundError:
             existing = None
         if existing is not None and (existing.source_id or "").lower() != inp.workspace_id.lower():
             raise StepError(
                 "permanent",
                 "LinkNameTaken",
-                f"{action}: the gateway already has a config connection named {workspace} for "
+                f"{action}: the gateway already has a config connection named {name} for "
                 f"another workspace ({existing.source_id}).",
             )
         if existing is not None and existing.provisioning_state == "Succeeded":
             link = existing  # a retry after a lost result: already made, nothing to send
         else:
             link = api.api_gateway_config_connection.begin_create_or_update(
-                rg, gateway, workspace,
+                rg, gateway, name,
                 ApiManagementGatewayConfigConnectionResource(source_id=inp.workspace_id),
                 polling=False,
             ).result()  # fmt: skip
@@ -227,8 +230,9 @@ def link_workspace(inp: LinkInput, factory: ClientFactory | None = None) -> Link
         if exc.status_code in (400, 409, 423) and _still_building(api, rg, gateway):
             return LinkRecord(link_id=link_id, created=False, state="Deferred", deferred=True)
         raise classify(exc, action) from None
-    # The link carries the workspace's name and the workspace is this run's (create_workspace
-    # refuses foreign ones), so the link is this run's even when a retry finds it made.
+    # The link's name is the workspace's (or derived from it) and points at it, and the
+    # workspace is this run's (create_workspace refuses foreign ones), so the link is this run's
+    # even when a retry finds it made.
     return LinkRecord(link_id=str(link.id or link_id), created=True,
                       hostname=link.default_hostname,
                       state=str(link.provisioning_state or "Updating"))  # fmt: skip

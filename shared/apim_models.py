@@ -52,6 +52,8 @@ class GatewayState(WireModel):
 class LinkInput(WireModel):
     gateway_id: str
     workspace_id: str
+    # The config connection's name; None: derived from the workspace's (shared/apim_names.py).
+    link_name: str | None = None
 
 
 class LinkRecord(WireModel):

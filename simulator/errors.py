@@ -275,6 +275,21 @@ def apim_validation(message: str, target: str | None = None) -> ArmError:
     )
 
 
+def apim_invalid_name(parameter: str, name: str, max_length: int) -> ArmError:
+    # The rule is the path parameter's (azure-rest-api-specs apimanagement/.../stable/2024-05-01
+    # apimanagement.json, e.g. ConfigConnectionNameParameter: 1-30 characters,
+    # ^[a-zA-Z](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$; the SDK's client-side check is off). The answer's
+    # shape is APIM's for a bad entity identifier: 400 ValidationError, the parameter as target,
+    # "Invalid identifier ... specified" (ISSUE stephaneey/azure-apim-extension#43, a real APIM
+    # answer); for configConnections the exact wording is unverified.
+    return apim_validation(
+        f"Invalid identifier '{name}' specified. The name must be 1 to {max_length} characters, "
+        "start with a letter, contain only letters, numbers and hyphens, and end with a letter "
+        "or a number.",
+        target=parameter,
+    )
+
+
 def apim_tier_unsupported(tier: str) -> ArmError:
     return ArmError(
         400,

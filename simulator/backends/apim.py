@@ -18,6 +18,7 @@ import datetime as dt
 import fnmatch
 import hashlib
 import ipaddress
+import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,9 @@ DELEGATION_FOR = {
 # Gateways created before this date serve one workspace only (how-to-create-workspace.md).
 MULTI_WORKSPACE_SINCE = dt.datetime(2025, 4, 15, tzinfo=dt.UTC)
 MAX_WORKSPACES_PER_GATEWAY = 30
+# Gateway and configConnection names (SPEC-APIM path parameters; arm-behaviour.md §1).
+APIM_NAME = re.compile(r"^[a-zA-Z](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$")
+LINK_NAME_MAX = 30
 
 
 def _apim_etag() -> str:
@@ -455,6 +459,8 @@ class ApimBackend(Backend):
     def put_link(
         self, rid: ResourceId, body: dict[str, Any], headers: dict[str, str]
     ) -> tuple[dict[str, Any], bool, Operation]:
+        if len(rid.name) > LINK_NAME_MAX or not APIM_NAME.fullmatch(rid.name):
+            raise errors.apim_invalid_name("configConnectionName", rid.name, LINK_NAME_MAX)
         gw = self._gateway(rid.parent())
         existing = self.links.get(key(str(rid)))
         check_if_match(

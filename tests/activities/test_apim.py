@@ -183,3 +183,21 @@ def test_a_link_accepted_during_the_build_may_complete_only_with_the_build(sim, 
     assert (link.created, _state(link, factory)) == (True, "Updating")
     sim.advance(hours=3)
     assert _state(link, factory) == "Succeeded"
+
+
+def test_a_workspace_whose_name_is_no_link_name_is_linked_under_a_derived_one(sim, factory):
+    # Workspace names allow 80 characters and "_"; config connection names 30, no "_" (issue
+    # 12, #6): the link must still be made, under a valid name stable for the workspace.
+    name = "ws_payments_with_a_rather_long_name_01"
+    spec = _ws().model_copy(update={"name": name})
+    ws = create_workspace(spec, factory)
+    inp = LinkInput(gateway_id=SHARED_GW, workspace_id=ws.workspace_id)
+    link = link_workspace(inp, factory)
+    assert not link.deferred and link.created
+    assert link_workspace(inp, factory) == link  # a retry finds the same link
+    sim.advance(seconds=10)
+    assert _state(link, factory) == "Succeeded"
+    made = sim.resource(link.link_id)
+    assert made["properties"]["sourceId"].lower() == ws.workspace_id.lower()
+    unlink_workspace(link, factory)
+    assert sim.resource(link.link_id) is None

@@ -92,3 +92,25 @@ def test_delete_needs_if_match_and_then_is_gone(apim, sim):
     )
     assert status == 400
     assert "If-Match" in body["error"]["message"]
+
+
+# The SDK checks nothing client-side (client_side_validation is off), so APIM is what refuses a
+# config connection name outside 1-30 characters of ^[a-zA-Z](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$.
+@pytest.mark.parametrize(
+    "name", ["ws_payments", "ws.payments", "1ws", "ws-", "-ws", "w" * 31, "ws payments"]
+)
+def test_an_invalid_config_connection_name_is_a_400_validation_error(apim, name):
+    source = _workspace(apim, "ws-payments")
+    with pytest.raises(HttpResponseError) as err:
+        _link(apim, "gw-shared", name, source)
+    assert err.value.status_code == 400
+    assert err.value.error.code == "ValidationError"
+    [detail] = err.value.error.details
+    assert detail.target == "configConnectionName" and name in detail.message
+    assert list(apim.api_gateway_config_connection.list_by_gateway(APIM_RG, "gw-shared")) == []
+
+
+@pytest.mark.parametrize("name", ["w", "w" * 30, "ws-payments-01", "W1"])
+def test_a_valid_config_connection_name_of_any_allowed_length_is_accepted(apim, name):
+    link = _link(apim, "gw-shared", name, _workspace(apim, "ws-payments")).result()
+    assert link.name == name and link.provisioning_state == "Succeeded"
