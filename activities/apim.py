@@ -22,7 +22,7 @@ from azure.mgmt.apimanagement.models import (
     WorkspaceContract,
 )
 
-from activities.arm_errors import classify
+from activities.arm_action import arm_action, undo_action
 from shared.apim_models import (
     INSTANCE_TAG,
     OWNER_MARK,
@@ -56,7 +56,7 @@ def create_workspace(
     rg, service = service_id.resource_group, service_id.name
     mark = OWNER_MARK.format(instance=inp.instance_id)
     action = f"create workspace {inp.name}"
-    try:
+    with arm_action(action):
         try:
             existing = api.workspace.get(rg, service, inp.name)
         except ResourceNotFoundError:
@@ -76,8 +76,6 @@ def create_workspace(
             WorkspaceContract(display_name=inp.display_name, description=description),
         )
         return WorkspaceRecord(workspace_id=str(created.id), created=True)
-    except HttpResponseError as exc:
-        raise classify(exc, action) from None
 
 
 def delete_workspace(record: WorkspaceRecord, factory: ClientFactory | None = None) -> None:
@@ -85,17 +83,13 @@ def delete_workspace(record: WorkspaceRecord, factory: ClientFactory | None = No
         return
     workspace_id = ArmId.parse(record.workspace_id)
     api = (factory or clients()).apim(workspace_id.subscription)
-    try:
+    with undo_action(f"delete workspace {workspace_id.name}"):
         api.workspace.delete(
             workspace_id.resource_group,
             workspace_id.parent.name,
             workspace_id.name,
             if_match="*",
         )
-    except ResourceNotFoundError:
-        return
-    except HttpResponseError as exc:
-        raise classify(exc, f"delete workspace {workspace_id.name}") from None
 
 
 def begin_gateway(inp: BeginGatewayInput, factory: ClientFactory | None = None) -> GatewayRecord:
@@ -104,7 +98,7 @@ def begin_gateway(inp: BeginGatewayInput, factory: ClientFactory | None = None) 
     api = (factory or clients()).apim(gateway_id.subscription)
     rg, name = gateway_id.resource_group, gateway_id.name
     action = f"create gateway {name}"
-    try:
+    with arm_action(action):
         try:
             existing = api.api_gateway.get(rg, name)
         except ResourceNotFoundError:
@@ -141,22 +135,18 @@ def begin_gateway(inp: BeginGatewayInput, factory: ClientFactory | None = None) 
         # Never wait on the poller: the build takes hours; the orchestrator polls on timers.
         del poller
         return GatewayRecord(gateway_id=inp.gateway_id, created=True)
-    except HttpResponseError as exc:
-        raise classify(exc, action) from None
 
 
 def get_gateway_state(gateway_id: str, factory: ClientFactory | None = None) -> GatewayState:
     """Where the build is, plus the hostname and (if ARM shows one) the private VIP."""
     gateway = ArmId.parse(gateway_id)
     api = (factory or clients()).apim(gateway.subscription)
-    try:
+    with arm_action(f"read gateway {gateway.name}"):
         response = api._send_request(  # raw body: the model drops fields it does not know
             HttpRequest("GET", f"{gateway_id}?api-version={API_VERSION}")
         )
         response.raise_for_status()
         raw: dict[str, Any] = response.json()
-    except HttpResponseError as exc:
-        raise classify(exc, f"read gateway {gateway.name}") from None
     props = raw.get("properties") or {}
     return GatewayState(
         gateway_id=gateway_id,
@@ -182,12 +172,8 @@ def delete_gateway(record: GatewayRecord, factory: ClientFactory | None = None) 
         return
     gateway_id = ArmId.parse(record.gateway_id)
     api = (factory or clients()).apim(gateway_id.subscription)
-    try:
+    with undo_action(f"delete gateway {gateway_id.name}"):
         api.api_gateway.begin_delete(gateway_id.resource_group, gateway_id.name, polling=False)
-    except ResourceNotFoundError:
-        return
-    except HttpResponseError as exc:
-        raise classify(exc, f"delete gateway {gateway_id.name}") from None
 
 
 def link_workspace(inp: LinkInput, factory: ClientFactory | None = None) -> LinkRecord:
@@ -206,30 +192,33 @@ def link_workspace(inp: LinkInput, factory: ClientFactory | None = None) -> Link
     name = inp.link_name or link_name(workspace)  # a workspace name may be no valid link name
     link_id = str(gateway_id.child("configConnections", name))
     action = f"link workspace {workspace} to gateway {gateway}"
-    try:
+    with arm_action(action):
         try:
-            existing = api.api_gateway_config_connection.get(rg, gateway, name)
-        except ResourceNotFoundError:
-            existing = None
-        if existing is not None and (existing.source_id or "").lower() != inp.workspace_id.lower():
-            raise StepError(
-                "permanent",
-                "LinkNameTaken",
-                f"{action}: the gateway already has a config connection named {name} for "
-                f"another workspace ({existing.source_id}).",
-            )
-        if existing is not None and existing.provisioning_state == "Succeeded":
-            link = existing  # a retry after a lost result: already made, nothing to send
-        else:
-            link = api.api_gateway_config_connection.begin_create_or_update(
-                rg, gateway, name,
-                ApiManagementGatewayConfigConnectionResource(source_id=inp.workspace_id),
-                polling=False,
-            ).result()  # fmt: skip
-    except HttpResponseError as exc:
-        if exc.status_code in (400, 409, 423) and _still_building(api, rg, gateway):
-            return LinkRecord(link_id=link_id, created=False, state="Deferred", deferred=True)
-        raise classify(exc, action) from None
+            try:
+                existing = api.api_gateway_config_connection.get(rg, gateway, name)
+            except ResourceNotFoundError:
+                existing = None
+            if existing is not None and (
+                (existing.source_id or "").lower() != inp.workspace_id.lower()
+            ):
+                raise StepError(
+                    "permanent",
+                    "LinkNameTaken",
+                    f"{action}: the gateway already has a config connection named {name} for "
+                    f"another workspace ({existing.source_id}).",
+                )
+            if existing is not None and existing.provisioning_state == "Succeeded":
+                link = existing  # a retry after a lost result: already made, nothing to send
+            else:
+                link = api.api_gateway_config_connection.begin_create_or_update(
+                    rg, gateway, name,
+                    ApiManagementGatewayConfigConnectionResource(source_id=inp.workspace_id),
+                    polling=False,
+                ).result()  # fmt: skip
+        except HttpResponseError as exc:
+            if exc.status_code in (400, 409, 423) and _still_building(api, rg, gateway):
+                return LinkRecord(link_id=link_id, created=False, state="Deferred", deferred=True)
+            raise  # classified by arm_action
     # The link's name is the workspace's (or derived from it) and points at it, and the
     # workspace is this run's (create_workspace refuses foreign ones), so the link is this run's
     # even when a retry finds it made.
@@ -250,12 +239,10 @@ def get_link_state(inp: LinkStateInput, factory: ClientFactory | None = None) ->
     """The config connection's provisioningState and the hostname it reports."""
     link = ArmId.parse(inp.link_id)
     api = (factory or clients()).apim(link.subscription)
-    try:
+    with arm_action(f"read link {link.name}"):
         found = api.api_gateway_config_connection.get(
             link.resource_group, link.parent.name, link.name
         )
-    except HttpResponseError as exc:
-        raise classify(exc, f"read link {link.name}") from None
     return LinkState(
         link_id=inp.link_id,
         provisioning_state=str(found.provisioning_state or "Unknown"),
@@ -268,11 +255,7 @@ def unlink_workspace(record: LinkRecord, factory: ClientFactory | None = None) -
         return
     link_id = ArmId.parse(record.link_id)
     api = (factory or clients()).apim(link_id.subscription)
-    try:
+    with undo_action(f"unlink {link_id.name}"):
         api.api_gateway_config_connection.begin_delete(
             link_id.resource_group, link_id.parent.name, link_id.name, if_match="*"
         ).result()
-    except ResourceNotFoundError:
-        return
-    except HttpResponseError as exc:
-        raise classify(exc, f"unlink {link_id.name}") from None

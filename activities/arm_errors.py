@@ -7,7 +7,12 @@ headers or tokens on.
 
 from __future__ import annotations
 
-from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
+from azure.core.exceptions import (
+    HttpResponseError,
+    IncompleteReadError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
 
 from shared.arm_error_classes import classify_arm
 from shared.step_errors import StepError
@@ -15,7 +20,8 @@ from shared.step_errors import StepError
 
 def classify(exc: Exception, action: str) -> StepError:
     """The StepError for an exception raised while doing ``action`` (e.g. 'update subnet X')."""
-    if isinstance(exc, ServiceRequestError | ServiceResponseError):
+    # A connection refused, reset or timed out, or dropped in the middle of the body.
+    if isinstance(exc, ServiceRequestError | ServiceResponseError | IncompleteReadError):
         return StepError("transient", "ConnectionError", f"{action}: could not reach ARM.")
     if not isinstance(exc, HttpResponseError):
         return StepError("permanent", type(exc).__name__, f"{action}: unexpected failure.")

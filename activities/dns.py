@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import contextlib
 
-from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.core.exceptions import ResourceNotFoundError
 from azure.mgmt.privatedns.models import PrivateZone, RecordSet, VirtualNetworkLink
 
 from activities.apim import INSTANCE_TAG
-from activities.arm_errors import classify
+from activities.arm_action import arm_action, undo_action
 from shared.arm_ids import RESOURCE_GROUP, ArmId
 from shared.azure_clients import ClientFactory, clients
 from shared.dns_models import PrivateDnsInput, PrivateDnsRecord
@@ -31,9 +31,8 @@ def ensure_private_dns(
     group_id = ArmId.parse(inp.dns_resource_group_id, RESOURCE_GROUP)
     rg = group_id.resource_group
     dns = (factory or clients()).private_dns(group_id.subscription)
-    action = f"private DNS for {inp.zone_name}"
     tags = {INSTANCE_TAG: inp.instance_id}
-    try:
+    with arm_action(f"private DNS for {inp.zone_name}"):
         zone_created = link_created = record_created = False
         try:
             zone = dns.private_zones.get(rg, inp.zone_name)
@@ -91,15 +90,13 @@ def ensure_private_dns(
             link_created=link_created,
             record_created=record_created or zone_created,
         )
-    except HttpResponseError as exc:
-        raise classify(exc, action) from None
 
 
 def undo_private_dns(record: PrivateDnsRecord, factory: ClientFactory | None = None) -> None:
     zone_id = ArmId.parse(record.zone_id)
     rg, zone = zone_id.resource_group, zone_id.name
     dns = (factory or clients()).private_dns(zone_id.subscription)
-    try:
+    with undo_action(f"undo private DNS {zone}"):
         if record.record_created:
             dns.record_sets.delete(rg, zone, "A", APEX)
         if record.link_created:
@@ -110,7 +107,3 @@ def undo_private_dns(record: PrivateDnsRecord, factory: ClientFactory | None = N
         if record.zone_created:
             with contextlib.suppress(ResourceNotFoundError):
                 dns.private_zones.begin_delete(rg, zone).result()
-    except ResourceNotFoundError:
-        return
-    except HttpResponseError as exc:
-        raise classify(exc, f"undo private DNS {zone}") from None

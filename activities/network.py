@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.core.exceptions import ResourceNotFoundError
 from azure.mgmt.network.models import NetworkSecurityGroup, SecurityRule, Subnet
 
-from activities.arm_errors import classify
+from activities.arm_action import arm_action, undo_action
 from shared.arm_ids import SUBNET, ArmId
 from shared.azure_clients import ClientFactory, clients
 from shared.network_models import ConfigureSubnetInput, EnsureNsgInput, NsgRecord, SubnetRecord
 from shared.nsg_rules import missing_rules, required_rules
+from shared.step_errors import StepError
 
 
 def ensure_nsg(inp: EnsureNsgInput, factory: ClientFactory | None = None) -> NsgRecord:
@@ -25,8 +26,7 @@ def ensure_nsg(inp: EnsureNsgInput, factory: ClientFactory | None = None) -> Nsg
     ref = ArmId.parse(inp.subnet_id, SUBNET)
     net = (factory or clients()).network(ref.subscription)
     nsg_id = str(ref.nsg(inp.nsg_name))
-    action = f"ensure NSG {inp.nsg_name}"
-    try:
+    with arm_action(f"ensure NSG {inp.nsg_name}"):
         subnet = net.subnets.get(ref.resource_group, ref.parent.name, ref.name)
         vnet = net.virtual_networks.get(ref.resource_group, ref.parent.name)
         prefix = subnet.address_prefix or (subnet.address_prefixes or [""])[0]
@@ -51,8 +51,6 @@ def ensure_nsg(inp: EnsureNsgInput, factory: ClientFactory | None = None) -> Nsg
             ).result()
             added.append(rule.name)
         return NsgRecord(nsg_id=nsg_id, created=False, added_rules=added)
-    except HttpResponseError as exc:
-        raise classify(exc, action) from None
 
 
 def undo_nsg(record: NsgRecord, factory: ClientFactory | None = None) -> None:
@@ -60,16 +58,12 @@ def undo_nsg(record: NsgRecord, factory: ClientFactory | None = None) -> None:
     nsg_id = ArmId.parse(record.nsg_id)
     rg, name = nsg_id.resource_group, nsg_id.name
     net = (factory or clients()).network(nsg_id.subscription)
-    try:
+    with undo_action(f"undo NSG {name}"):
         if record.created:
             net.network_security_groups.begin_delete(rg, name).result()
             return
         for rule in record.added_rules:
             net.security_rules.begin_delete(rg, name, rule).result()
-    except ResourceNotFoundError:
-        return
-    except HttpResponseError as exc:
-        raise classify(exc, f"undo NSG {name}") from None
 
 
 def configure_subnet(
@@ -78,8 +72,7 @@ def configure_subnet(
     """Delegate the subnet and attach the NSG in one read-modify-write PUT; record prior state."""
     ref = ArmId.parse(inp.subnet_id, SUBNET)
     net = (factory or clients()).network(ref.subscription)
-    action = f"configure subnet {ref.name}"
-    try:
+    with arm_action(f"configure subnet {ref.name}"):
         current = net.subnets.get(ref.resource_group, ref.parent.name, ref.name)
         body = _subnet_dict(current)
         props = body.setdefault("properties", {})
@@ -108,8 +101,6 @@ def configure_subnet(
         ).result()
         record.changed = True
         return record
-    except HttpResponseError as exc:
-        raise classify(exc, action) from None
 
 
 def restore_subnet(record: SubnetRecord, factory: ClientFactory | None = None) -> None:
@@ -119,29 +110,27 @@ def restore_subnet(record: SubnetRecord, factory: ClientFactory | None = None) -
     ref = ArmId.parse(record.subnet_id, SUBNET)
     net = (factory or clients()).network(ref.subscription)
     try:
-        current = net.subnets.get(ref.resource_group, ref.parent.name, ref.name)
-        body = _subnet_dict(current)
-        props = body.setdefault("properties", {})
-        props["delegations"] = [
-            {"name": f"delegation{i}", "properties": {"serviceName": s}}
-            for i, s in enumerate(record.prior_delegations)
-        ]
-        if record.prior_nsg_id:
-            props["networkSecurityGroup"] = {"id": record.prior_nsg_id}
-        else:
-            props.pop("networkSecurityGroup", None)
-        net.subnets.begin_create_or_update(
-            ref.resource_group, ref.parent.name, ref.name, Subnet(body)
-        ).result()
-    except ResourceNotFoundError:
-        return
-    except HttpResponseError as exc:
-        error = classify(exc, f"restore subnet {ref.name}")
+        with undo_action(f"restore subnet {ref.name}"):
+            current = net.subnets.get(ref.resource_group, ref.parent.name, ref.name)
+            body = _subnet_dict(current)
+            props = body.setdefault("properties", {})
+            props["delegations"] = [
+                {"name": f"delegation{i}", "properties": {"serviceName": s}}
+                for i, s in enumerate(record.prior_delegations)
+            ]
+            if record.prior_nsg_id:
+                props["networkSecurityGroup"] = {"id": record.prior_nsg_id}
+            else:
+                props.pop("networkSecurityGroup", None)
+            net.subnets.begin_create_or_update(
+                ref.resource_group, ref.parent.name, ref.name, Subnet(body)
+            ).result()
+    except StepError as error:
         if error.code == "SubnetDelegationsCannotChangeWhenSubnetUsedByResource":
             # During undo the user is normally our gateway, whose delete is still running:
             # wait for it rather than leave the subnet delegated.
             error.kind, error.retry_after = "conflict", 60.0
-        raise error from None
+        raise
 
 
 _SUBNET_WRITABLE = (

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.core.exceptions import ResourceNotFoundError
 
 from activities.apim import INSTANCE_TAG, OWNER_MARK, get_gateway_state
-from activities.arm_errors import classify
+from activities.arm_action import arm_action
 from shared.arm_ids import SUBNET, ArmId
 from shared.azure_clients import ClientFactory, clients
 from shared.preflight import (
@@ -39,7 +39,7 @@ def run_preflight(inp: PreflightInput, factory: ClientFactory | None = None) -> 
     service_id = ArmId.parse(inp.apim_service_id)
     sub, rg, service = service_id.subscription, service_id.resource_group, service_id.name
     api = f.apim(sub)
-    try:
+    with arm_action("preflight"):
         try:
             svc = api.api_management_service.get(rg, service)
         except ResourceNotFoundError:
@@ -59,8 +59,6 @@ def run_preflight(inp: PreflightInput, factory: ClientFactory | None = None) -> 
             facts.shared_gateway = _shared_gateway(f, inp.existing_gateway_id)
         elif inp.gateway_id:
             facts.gateway_owner = _gateway_owner(f, inp.gateway_id, inp.instance_id)
-    except HttpResponseError as exc:
-        raise classify(exc, "preflight") from None
     findings = evaluate(facts)
     return PreflightResult(passed=passed(findings), findings=findings, facts=facts)
 
