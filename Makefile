@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 IAC_VENV := .venv-iac
 IAC_STAMP := $(IAC_VENV)/.installed
 
-.PHONY: demo test lint format typecheck bench clean venv schema browser-deps
+.PHONY: demo test lint format typecheck bench clean venv schema settings-doc browser-deps
 
 venv: $(STAMP)
 
@@ -61,6 +61,14 @@ bench: $(STAMP)
 schema: $(STAMP)
 	$(BIN)/python -c "import json; from shared.request import json_schema; \
 	open('docs/request.schema.json', 'w').write(json.dumps(json_schema(), indent=2, sort_keys=True) + '\n')"
+
+# Regenerates the app settings table of docs/deploy.md from shared/settings_registry.py
+# (a test checks they agree).
+settings-doc: $(STAMP)
+	$(BIN)/python -c "import re, pathlib; from shared.settings_registry import markdown_table; \
+	p = pathlib.Path('docs/deploy.md'); t = p.read_text(); \
+	p.write_text(re.sub(r'(<!-- settings-table:start -->\n).*?(<!-- settings-table:end -->)', \
+	lambda m: m.group(1) + markdown_table() + m.group(2), t, flags=re.S))"
 
 clean:
 	rm -rf $(VENV) $(IAC_VENV) .pytest_cache .mypy_cache .ruff_cache .state

@@ -117,8 +117,46 @@ param allowedRolesGateway array = [
 @maxValue(10)
 param maxGatewayUnits int = 2
 
+@description('Regular expression a workspace name must fully match (POLICY_WORKSPACE_NAME_PATTERN). Empty = the app default: lower-case letters, digits, hyphens.')
+param workspaceNamePattern string = ''
+
+// ---------------------------------------------------------------- run shaping (policy)
+// Hours are whole numbers here (Bicep has no decimals); the app accepts fractions if an
+// operator sets the app setting by hand.
 @description('Runs wait for an operator approval before changing anything.')
 param requireApproval bool = true
+
+@description('Hours a run waits for approval before it ends without changing anything.')
+@minValue(1)
+param approvalTimeoutHours int = 72
+
+@description('Hours between reminder notifications while a run waits for an operator.')
+@minValue(1)
+param reminderHours int = 24
+
+@description('Gateway build deadline in hours; past it the run goes to Stalled and asks an operator (it never deletes the gateway on its own).')
+@minValue(1)
+param buildDeadlineHours int = 6
+
+@description('Hours a Stalled run waits for an operator to answer keep-waiting or abort.')
+@minValue(1)
+param stalledTimeoutHours int = 72
+
+@description('Hours an injection run waits for an operator to supply the gateway private IP.')
+@minValue(1)
+param privateIpTimeoutHours int = 72
+
+@description('Hours a step that cannot succeed is held for an operator to fix the cause and retry it, before the run compensates. 0 compensates at once, which deletes a gateway that took hours to build; the default keeps it for a working day.')
+@minValue(0)
+param failedStepHoldHours int = 24
+
+@description('Monthly price of one workspace gateway unit (decimal as text, e.g. "2803.20"), shown to the approver as a new gateway\'s cost. Empty = no cost shown. Take it from the pricing page or your agreement for the APIM region.')
+param gatewayUnitMonthlyPrice string = ''
+
+@description('ISO 4217 currency of gatewayUnitMonthlyPrice.')
+@minLength(3)
+@maxLength(3)
+param priceCurrency string = 'USD'
 
 @description('Let the app register Microsoft.Web in the VNet subscriptions (subscription-scope action). Default: register it once by hand.')
 param allowWebProviderRegistration bool = false
@@ -309,6 +347,8 @@ module rbacDns 'modules/rbac-dns.bicep' = [
 // ---------------------------------------------------------------- the app
 var subnetIdLists = [for (v, i) in allowedVnets: rbacNetwork[i].outputs.subnetIds]
 
+// Every app setting the app reads is listed in shared/settings_registry.py; the tests check that
+// this file and function-app.bicep write exactly the ones marked for deployment.
 // Policy settings are JSON arrays (see docs/deploy.md "Policy settings"); the roles are names,
 // exactly the strings a request carries.
 var policySettings = {
@@ -319,7 +359,16 @@ var policySettings = {
   POLICY_ALLOWED_ROLES_WORKSPACE: string(allowedRolesWorkspace)
   POLICY_ALLOWED_ROLES_GATEWAY: string(allowedRolesGateway)
   POLICY_MAX_GATEWAY_UNITS: string(maxGatewayUnits)
+  POLICY_WORKSPACE_NAME_PATTERN: workspaceNamePattern
   POLICY_REQUIRE_APPROVAL: requireApproval ? 'true' : 'false'
+  POLICY_APPROVAL_TIMEOUT_HOURS: string(approvalTimeoutHours)
+  POLICY_REMINDER_HOURS: string(reminderHours)
+  POLICY_BUILD_DEADLINE_HOURS: string(buildDeadlineHours)
+  POLICY_STALLED_TIMEOUT_HOURS: string(stalledTimeoutHours)
+  POLICY_PRIVATE_IP_TIMEOUT_HOURS: string(privateIpTimeoutHours)
+  POLICY_FAILED_STEP_HOLD_HOURS: string(failedStepHoldHours)
+  POLICY_GATEWAY_UNIT_MONTHLY_PRICE: gatewayUnitMonthlyPrice
+  POLICY_PRICE_CURRENCY: toUpper(priceCurrency)
 }
 
 // Identity-based Service Bus connection: the trigger's connection="ServiceBusConnection" resolves
@@ -333,13 +382,8 @@ var serviceBusSettings = {
 
 // The scheduler "connection string" holds the endpoint and the identity's client id only.
 var durableSettings = useScheduler ? {
-  DURABLE_BACKEND: durableBackend
-  TASKHUB_NAME: taskHubName
   DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'Endpoint=${scheduler.outputs.endpoint};Authentication=ManagedIdentity;ClientID=${identity.outputs.clientId}'
-} : {
-  DURABLE_BACKEND: durableBackend
-  TASKHUB_NAME: taskHubName
-}
+} : {}
 
 module functionApp 'modules/function-app.bicep' = {
   name: 'function-app'

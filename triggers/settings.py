@@ -30,6 +30,7 @@ def saga_policy(env: Mapping[str, str] | None = None) -> SagaPolicy:
         ("POLICY_APPROVAL_TIMEOUT_HOURS", "approval_timeout_hours"),
         ("POLICY_BUILD_DEADLINE_HOURS", "build_deadline_hours"),
         ("POLICY_PRIVATE_IP_TIMEOUT_HOURS", "private_ip_timeout_hours"),
+        ("POLICY_STALLED_TIMEOUT_HOURS", "stalled_timeout_hours"),
         ("POLICY_REMINDER_HOURS", "reminder_hours"),
         ("POLICY_FAILED_STEP_HOLD_HOURS", "failed_step_hold_hours"),
         ("POLICY_GATEWAY_UNIT_MONTHLY_PRICE", "gateway_unit_monthly_price"),
