@@ -4,6 +4,12 @@ Every forward step is idempotent (running it twice changes nothing the second ti
 records what was there before; every undo restores that record and treats "already gone" as
 done. Subnet and NSG writes take seconds, so they are awaited here (DESIGN.md §3), bounded by
 the client's short retry and polling settings.
+
+Activities run at least once: a result can be lost and the step called again. What a run made
+is marked so a retry still recognises it: the NSG it creates carries the run's instance tag,
+the rules it adds to an existing NSG carry the run's mark in their description, and the
+subnet's state before the run comes from preflight (``ConfigureSubnetInput.prior_*``), not
+from whatever the subnet looks like when the (retried) step reads it.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from azure.core.exceptions import ResourceNotFoundError
 from azure.mgmt.network.models import NetworkSecurityGroup, SecurityRule, Subnet
 
 from activities.arm_action import arm_action, undo_action
+from shared.apim_models import INSTANCE_TAG, OWNER_MARK
 from shared.arm_ids import SUBNET, ArmId
 from shared.azure_clients import ClientFactory, clients
 from shared.network_models import ConfigureSubnetInput, EnsureNsgInput, NsgRecord, SubnetRecord
@@ -22,10 +29,17 @@ from shared.step_errors import StepError
 
 
 def ensure_nsg(inp: EnsureNsgInput, factory: ClientFactory | None = None) -> NsgRecord:
-    """Create the NSG with the mode's rules, or add the rules an existing one lacks."""
+    """Create the NSG with the mode's rules, or add the rules an existing one lacks.
+
+    An NSG tagged with this run's instance (``inp.tags``) is this run's: a retry after a lost
+    result reports it created, so its undo deletes it. Rules this run adds to an NSG that was
+    there before carry the run's mark, so a retry still lists them for the undo.
+    """
     ref = ArmId.parse(inp.subnet_id, SUBNET)
     net = (factory or clients()).network(ref.subscription)
     nsg_id = str(ref.nsg(inp.nsg_name))
+    instance = inp.tags.get(INSTANCE_TAG)
+    mark = OWNER_MARK.format(instance=instance) if instance else None
     with arm_action(f"ensure NSG {inp.nsg_name}"):
         subnet = net.subnets.get(ref.resource_group, ref.parent.name, ref.name)
         vnet = net.virtual_networks.get(ref.resource_group, ref.parent.name)
@@ -37,19 +51,32 @@ def ensure_nsg(inp: EnsureNsgInput, factory: ClientFactory | None = None) -> Nsg
             body = {
                 "location": vnet.location,
                 "tags": inp.tags,
-                "properties": {"securityRules": [r.to_arm() for r in wanted]},
+                "properties": {"securityRules": [_marked(r.to_arm(), mark) for r in wanted]},
             }
             net.network_security_groups.begin_create_or_update(
                 ref.resource_group, inp.nsg_name, NetworkSecurityGroup(body)
             ).result()
             return NsgRecord(nsg_id=nsg_id, created=True, added_rules=[r.name for r in wanted])
         present = [_rule_dict(r) for r in existing.security_rules or []]
-        added = []
+        added = [  # added by this run before a lost result
+            str(r["name"])
+            for r in present
+            if mark and mark in str(r["properties"].get("description") or "")
+        ]
         for rule in missing_rules(wanted, present):
             net.security_rules.begin_create_or_update(
-                ref.resource_group, inp.nsg_name, rule.name, SecurityRule(rule.to_arm())
+                ref.resource_group,
+                inp.nsg_name,
+                rule.name,
+                SecurityRule(_marked(rule.to_arm(), mark)),
             ).result()
-            added.append(rule.name)
+            if rule.name not in added:
+                added.append(rule.name)
+        if instance and (existing.tags or {}).get(INSTANCE_TAG) == instance:
+            # Created by this run before a lost result: still this run's to delete.
+            names = [r.name for r in wanted]
+            return NsgRecord(nsg_id=nsg_id, created=True,
+                             added_rules=names + [a for a in added if a not in names])  # fmt: skip
         return NsgRecord(nsg_id=nsg_id, created=False, added_rules=added)
 
 
@@ -69,27 +96,35 @@ def undo_nsg(record: NsgRecord, factory: ClientFactory | None = None) -> None:
 def configure_subnet(
     inp: ConfigureSubnetInput, factory: ClientFactory | None = None
 ) -> SubnetRecord:
-    """Delegate the subnet and attach the NSG in one read-modify-write PUT; record prior state."""
+    """Delegate the subnet and attach the NSG in one read-modify-write PUT; record prior state.
+
+    The prior state is the one before the run when the input carries it (preflight read it);
+    only without it is the subnet's state at this moment taken as prior. The record says
+    ``changed`` when the run changed the subnet, in this call or in an earlier one whose result
+    was lost, so the undo restores the state before the run either way.
+    """
     ref = ArmId.parse(inp.subnet_id, SUBNET)
     net = (factory or clients()).network(ref.subscription)
     with arm_action(f"configure subnet {ref.name}"):
         current = net.subnets.get(ref.resource_group, ref.parent.name, ref.name)
         body = _subnet_dict(current)
         props = body.setdefault("properties", {})
-        prior_delegations = [
+        now_delegations = [
             d.get("properties", {}).get("serviceName", "") for d in props.get("delegations") or []
         ]
-        prior_nsg = (props.get("networkSecurityGroup") or {}).get("id")
+        now_nsg = (props.get("networkSecurityGroup") or {}).get("id")
+        if inp.prior_delegations is not None:
+            prior_delegations, prior_nsg = list(inp.prior_delegations), inp.prior_nsg_id
+        else:
+            prior_delegations, prior_nsg = now_delegations, now_nsg
+        wanted_nsg = inp.nsg_id if inp.nsg_id is not None else now_nsg
         record = SubnetRecord(
             subnet_id=str(ref),
-            changed=False,
+            changed=not _is(prior_delegations, prior_nsg, inp.delegation, wanted_nsg),
             prior_delegations=prior_delegations,
             prior_nsg_id=prior_nsg,
         )
-        wanted_nsg = inp.nsg_id if inp.nsg_id is not None else prior_nsg
-        if [d.lower() for d in prior_delegations] == [inp.delegation.lower()] and (
-            (wanted_nsg or "").lower() == (prior_nsg or "").lower()
-        ):
+        if _is(now_delegations, now_nsg, inp.delegation, wanted_nsg):
             return record  # already as wanted: a re-run changes nothing
         props["delegations"] = [
             {"name": "apim-workspace-gateway", "properties": {"serviceName": inp.delegation}}
@@ -99,8 +134,14 @@ def configure_subnet(
         net.subnets.begin_create_or_update(
             ref.resource_group, ref.parent.name, ref.name, Subnet(body)
         ).result()
-        record.changed = True
         return record
+
+
+def _is(delegations: list[str], nsg: str | None, delegation: str, wanted_nsg: str | None) -> bool:
+    """Whether a subnet with ``delegations`` and ``nsg`` is as the step wants it."""
+    return [d.lower() for d in delegations] == [delegation.lower()] and (
+        (nsg or "").lower() == (wanted_nsg or "").lower()
+    )
 
 
 def restore_subnet(record: SubnetRecord, factory: ClientFactory | None = None) -> None:
@@ -153,6 +194,13 @@ def _subnet_dict(subnet: Any) -> dict[str, Any]:
     raw = subnet.as_dict() if hasattr(subnet, "as_dict") else dict(subnet)
     props = raw.get("properties", raw)
     return {"properties": {k: props[k] for k in _SUBNET_WRITABLE if props.get(k) is not None}}
+
+
+def _marked(rule: dict[str, Any], mark: str | None) -> dict[str, Any]:
+    """The rule in wire form, its description carrying the run's mark (when there is a run)."""
+    if mark:  # at most 23 + 94 characters (instance ids <= 81): within NRP's 140
+        rule["properties"]["description"] = f"APIM workspace gateway {mark}"
+    return rule
 
 
 def _rule_dict(rule: Any) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from shared.preflight import (
     PreflightResult,
     SharedGatewayFacts,
     SubnetFacts,
+    SubnetPrior,
     evaluate,
     passed,
 )
@@ -85,12 +86,17 @@ def _subnet_facts(f: ClientFactory, subnet_id: str, facts: PreflightFacts) -> No
         for name in _SUBNET_USERS
         for item in props.get(name) or []
     ]
+    delegations = [d["properties"]["serviceName"] for d in props.get("delegations") or []]
     facts.subnet = SubnetFacts(
         subscription=ref.subscription,
         region=str(vnet.location),
         prefixes=list(prefixes),
-        delegations=[d["properties"]["serviceName"] for d in props.get("delegations") or []],
+        delegations=delegations,
         users=users,
+        prior=SubnetPrior(
+            delegations=delegations,
+            nsg_id=(props.get("networkSecurityGroup") or {}).get("id"),
+        ),
     )
     provider = f.resources(ref.subscription).providers.get("Microsoft.Web")
     facts.web_provider_state = str(provider.registration_state)

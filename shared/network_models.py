@@ -27,6 +27,11 @@ class ConfigureSubnetInput(_Model):
     subnet_id: str
     delegation: str  # e.g. Microsoft.Web/hostingEnvironments
     nsg_id: str | None = None
+    # The subnet as it was before the run (preflight's SubnetFacts.prior), so that a retry after
+    # a lost result still records what undo must restore. ``prior_delegations`` None: not known,
+    # read from the subnet at write time; ``prior_nsg_id`` counts only when it is given.
+    prior_delegations: list[str] | None = None
+    prior_nsg_id: str | None = None
 
 
 class SubnetRecord(_Model):

@@ -33,12 +33,21 @@ class Finding(WireModel):
     detail: str
 
 
+class SubnetPrior(WireModel):
+    """What the network step changes on the subnet, as it was before the run (for its undo)."""
+
+    delegations: list[str]  # service names
+    nsg_id: str | None = None
+
+
 class SubnetFacts(WireModel):
     subscription: str
     region: str
     prefixes: list[str]
     delegations: list[str]
     users: list[str]  # ids of what uses the subnet (NICs, links, private endpoints ...)
+    # None in results of a preflight that did not record it (runs started before it existed).
+    prior: SubnetPrior | None = None
 
 
 class SharedGatewayFacts(WireModel):

@@ -77,3 +77,9 @@ def test_joining_the_shared_gateway_passes(sim, factory):
 def test_missing_service_fails_first(sim, factory):
     result = run_preflight(_inp(apim_service_id=APIM_ID + "-nope"), factory)
     assert [f.check for f in result.findings] == ["apimService"]
+
+
+def test_the_subnet_state_before_the_run_is_recorded_for_its_undo(sim, factory):
+    result = run_preflight(_inp(subnet_id=subnet_id("snet-shared"), mode="integration"), factory)
+    prior = result.facts.subnet.prior
+    assert (prior.delegations, prior.nsg_id) == (["Microsoft.Web/serverFarms"], None)
