@@ -36,7 +36,7 @@ param entraTenantId string = tenant().tenantId
 param entraAllowedAudiences array = []
 
 // ---------------------------------------------------------------- Durable backend
-@description('Durable Functions backend: Azure Storage (the app storage account) or the Durable Task Scheduler. With the scheduler, host.json must use storageProvider type azureManaged (docs/deploy.md).')
+@description('Durable Functions backend: Azure Storage (the app storage account) or the Durable Task Scheduler. The app settings select the host.json storage provider to match (docs/deploy.md 3.5).')
 @allowed([
   'AzureStorage'
   'DurableTaskScheduler'
@@ -55,7 +55,9 @@ param durableTaskSchedulerIpAllowlist array = [
   '0.0.0.0/0'
 ]
 
-@description('Task hub name; must equal durableTask.hubName in host.json.')
+@description('Task hub name, for either backend (the app settings override durableTask.hubName of host.json). Azure Storage needs 3-45 letters and digits, starting with a letter.')
+@minLength(3)
+@maxLength(45)
 param taskHubName string = 'onboarding'
 
 // ---------------------------------------------------------------- scale
@@ -380,8 +382,23 @@ var serviceBusSettings = {
   EVENTS_TOPIC: eventsTopicName
 }
 
+// The Durable backend is chosen here, not by editing host.json: the Functions host lets an app
+// setting AzureFunctionsJobHost__<path> override the host.json value at <path>
+// (https://learn.microsoft.com/azure/azure-functions/functions-host-json#override-hostjson-values).
+// host.json keeps the Azure Storage default and the versioning settings; with the scheduler
+// these settings select the provider type `azureManaged` and its connection setting, as the
+// Durable Task Scheduler samples for Python do in host.json
+// (Azure-Samples/Durable-Task-Scheduler, samples/durable-functions/python/*/host.json). The
+// provider ships in the default extension bundle 4.x (Azure/azure-functions-extension-bundles
+// #735 updates it in bundle 4.38.1), which host.json's "[4.*, 5.0.0)" resolves to.
+// The task hub name is set for both backends, so taskHubName names the hub either way.
+var hubSettings = {
+  AzureFunctionsJobHost__extensions__durableTask__hubName: taskHubName
+}
 // The scheduler "connection string" holds the endpoint and the identity's client id only.
 var durableSettings = useScheduler ? {
+  AzureFunctionsJobHost__extensions__durableTask__storageProvider__type: 'azureManaged'
+  AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING'
   DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'Endpoint=${scheduler.outputs.endpoint};Authentication=ManagedIdentity;ClientID=${identity.outputs.clientId}'
 } : {}
 
@@ -399,7 +416,7 @@ module functionApp 'modules/function-app.bicep' = {
     storageBlobEndpoint: storage.outputs.blobEndpoint
     deploymentContainerName: deploymentContainerName
     applicationInsightsConnectionString: monitoring.outputs.connectionString
-    appSettings: union(serviceBusSettings, durableSettings, policySettings)
+    appSettings: union(serviceBusSettings, hubSettings, durableSettings, policySettings)
     maximumInstanceCount: maximumInstanceCount
     authClientId: entraClientId
     authTenantId: entraTenantId

@@ -126,6 +126,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("APPLICATIONINSIGHTS_AUTHENTICATION_STRING", "string", "",
             "`ClientId=<identity>;Authorization=AAD`: telemetry is sent with the identity's token.",
             reader="host"),
+    # ---------------------------------------------------------------- Durable backend
+    # host.json values overridden by app settings (AzureFunctionsJobHost__<path>): the one
+    # durableBackend parameter of main.bicep selects the provider without editing host.json.
+    Setting("AzureFunctionsJobHost__extensions__durableTask__hubName", "string",
+            "onboarding",
+            "Task hub name, for either backend (main.bicep taskHubName).",
+            reader="host", parameter="taskHubName"),
+    Setting("AzureFunctionsJobHost__extensions__durableTask__storageProvider__type",
+            "azureManaged", "Azure Storage",
+            "Selects the Durable Task Scheduler provider instead of Azure Storage.",
+            reader="host", deploy="scheduler"),
+    Setting("AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName",
+            "setting name", "AzureWebJobsStorage",
+            "The setting that holds the scheduler connection "
+            "(`DURABLE_TASK_SCHEDULER_CONNECTION_STRING`).", reader="host", deploy="scheduler"),
     Setting("DURABLE_TASK_SCHEDULER_CONNECTION_STRING", "connection string", "",
             "`Endpoint=<scheduler>;Authentication=ManagedIdentity;ClientID=<identity>`: no secret.",
             reader="host", deploy="scheduler"),

@@ -1,6 +1,6 @@
 // Durable Task Scheduler (optional Durable Functions backend, chosen with
-// durableBackend = 'DurableTaskScheduler' in main.bicep): a scheduler and one task hub named
-// like host.json's hubName. The app reaches it with its managed identity (Durable Task Data
+// durableBackend = 'DurableTaskScheduler' in main.bicep): a scheduler and one task hub, whose
+// name main.bicep also gives the app as durableTask.hubName (an app setting override). The app reaches it with its managed identity (Durable Task Data
 // Contributor on the task hub, granted in rbac-app.bicep); the "connection string" app setting
 // carries only the endpoint and the identity's client id, no secret.
 // Shapes: https://learn.microsoft.com/azure/templates/microsoft.durabletask/schedulers
@@ -15,7 +15,7 @@ param location string
 @description('Tags for the scheduler.')
 param tags object = {}
 
-@description('Task hub name; must equal durableTask.hubName in host.json.')
+@description('Task hub name; main.bicep gives the app the same name as durableTask.hubName.')
 param taskHubName string
 
 @description('Consumption (pay per action) or Dedicated (reserved capacity units).')
