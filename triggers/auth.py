@@ -3,7 +3,8 @@
 App Service Authentication (Easy Auth) validates the caller's Entra token in front of the app and
 passes the result as ``x-ms-client-principal``: base64 of ``{"auth_typ", "name_typ", "role_typ",
 "claims": [{"typ", "val"}]}``. It strips that header from incoming requests, so in Azure only the
-platform can set it; the app trusts it and only checks roles. ``AUTH_MODE=disabled`` turns the
+platform can set it; the app trusts it and only checks roles (read from the claims typed
+``role_typ``, ``roles`` or the role URI: see ROLE_CLAIMS). ``AUTH_MODE=disabled`` turns the
 check off for a local demo, where no platform sits in front (docs/security.md).
 
 Answers never echo the header or a decoding error: the header carries the caller's claims.
@@ -31,6 +32,14 @@ HEADER = "x-ms-client-principal"
 MAX_HEADER_CHARS = 32 * 1024  # Easy Auth's principal is a few KB; anything far larger is not it
 OBJECT_ID_CLAIMS = ("http://schemas.microsoft.com/identity/claims/objectidentifier", "oid")
 NAME_CLAIMS = ("name", "preferred_username")
+# App roles arrive in more than one shape. Easy Auth runs the token's claims through its claims
+# mapping (learn.microsoft.com/azure/app-service/configure-authentication-user-identities,
+# "Decode the client principal header"), and for Entra ID the principal's role_typ is commonly
+# the .NET role URI while the app roles are claims typed "roles" (Azure/azure-functions-host#3898;
+# Azure/data-api-builder#985 reads both for the same reason). A claim is a role when its typ is
+# the principal's role_typ, "roles", or the role URI; no other claim (groups, scp, wids) is.
+ROLE_URI = "http://schemas.microsoft.com/ws/2008/06/identity/claims/role"
+ROLE_CLAIMS = ("roles", ROLE_URI)
 PROBLEM_TYPE = "https://github.com/apim-workspace-onboarding/docs/security.md"
 
 log = logging.getLogger("onboarding.auth")
@@ -84,7 +93,8 @@ def parse_principal(header: str) -> Principal:
     name = first(*name_types) or object_id
     if not name:
         raise PrincipalMalformed("no name and no object id claim")
-    roles = frozenset(v for typ, v in claims if typ == role_typ)
+    role_types = {role_typ, *ROLE_CLAIMS}
+    roles = frozenset(v for typ, v in claims if typ in role_types)
     return Principal(
         name=name, object_id=object_id, roles=roles, auth_type=_text(data.get("auth_typ")) or ""
     )

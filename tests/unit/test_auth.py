@@ -69,11 +69,17 @@ def test_roles_follow_role_typ_and_name_falls_back_to_name_then_oid():
         "claims": [
             {"typ": "oid", "val": ALICE_OID},
             {"typ": "http://schemas.microsoft.com/ws/2008/06/identity/claims/role", "val": READER},
-            {"typ": "roles", "val": OPERATOR},  # not the role_typ of this principal
+            # Not a role claim. (This line used to be a "roles" claim expected to grant nothing
+            # because it is not the role_typ; issue 19 item 1: Entra ID sends app roles exactly
+            # so, see test_app_roles_are_read_from_every_documented_claim_shape.)
+            {"typ": "groups", "val": OPERATOR},
         ],
     }
     principal = parse_principal(encode(claims))
     assert principal.roles == {READER}
+    custom = {**claims, "role_typ": "appRole",
+              "claims": [*claims["claims"], {"typ": "appRole", "val": REQUESTER}]}  # fmt: skip
+    assert parse_principal(encode(custom)).roles == {READER, REQUESTER}
     assert principal.name == ALICE_OID and principal.object_id == ALICE_OID
     claims["claims"].append({"typ": "name", "val": "Ticketing system"})
     assert parse_principal(encode(claims)).name == "Ticketing system"
@@ -253,3 +259,66 @@ def test_the_object_id_claim_may_be_the_long_or_short_form():
         {"typ": "oid", "val": ALICE_OID} if c["typ"] == OID_CLAIM else c for c in claims["claims"]
     ]
     assert parse_principal(encode(claims)).object_id == ALICE_OID
+
+
+# -- claim shapes Easy Auth sends for Entra ID app roles ------------------------------------------
+# App Service passes the token's claims through its claims mapping (learn.microsoft.com,
+# app-service/configure-authentication-user-identities, "Decode the client principal header"):
+# for Entra ID the principal's role_typ is the long .NET role URI while app roles commonly
+# arrive as claims typed "roles" (Azure/azure-functions-host#3898); other apps see them typed with
+# the URI itself. docs/security.md#app-role-claims.
+
+ROLE_URI = "http://schemas.microsoft.com/ws/2008/06/identity/claims/role"
+NAME_URI = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"
+
+
+def _entra_principal(*role_claims: tuple[str, str], role_typ: str = ROLE_URI) -> dict:
+    """An Entra ID principal as App Service sends it: URIs for name_typ and role_typ."""
+    return {
+        "auth_typ": "aad",
+        "name_typ": NAME_URI,
+        "role_typ": role_typ,
+        "claims": [
+            {"typ": "aud", "val": "api://00000000-0000-0000-0000-0000000000aa"},
+            {"typ": OID_CLAIM, "val": ALICE_OID},
+            {"typ": NAME_URI, "val": "alice@contoso.example"},
+            {"typ": "scp", "val": "user_impersonation"},
+            *({"typ": typ, "val": val} for typ, val in role_claims),
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    "role_typ,claim_typ",
+    [
+        (ROLE_URI, "roles"),  # the common Entra ID shape: role_typ is the URI, claims "roles"
+        (ROLE_URI, ROLE_URI),  # claims mapped to the URI
+        ("roles", "roles"),  # role_typ itself is "roles"
+        ("roles", ROLE_URI),
+    ],
+)
+def test_app_roles_are_read_from_every_documented_claim_shape(role_typ, claim_typ):
+    claims = _entra_principal((claim_typ, REQUESTER), (claim_typ, READER), role_typ=role_typ)
+    principal = parse_principal(encode(claims))
+    assert principal.roles == {REQUESTER, READER}
+    assert principal.name == "alice@contoso.example" and principal.object_id == ALICE_OID
+    assert _post(FakeClient(), VALID, headers={HEADER: encode(claims)}).status_code == 202
+
+
+def test_a_service_principal_with_an_app_role_in_a_roles_claim_may_post():
+    # A daemon (client credentials) holds the app role as "roles" and has no name claim.
+    claims = {
+        "auth_typ": "aad",
+        "name_typ": NAME_URI,
+        "role_typ": ROLE_URI,
+        "claims": [{"typ": "oid", "val": ALICE_OID}, {"typ": "roles", "val": OPERATOR}],
+    }
+    assert parse_principal(encode(claims)).roles == {OPERATOR}
+    assert _post(FakeClient(), VALID, headers={HEADER: encode(claims)}).status_code == 202
+
+
+@pytest.mark.parametrize("typ", ["groups", "scp", "wids", "role", "name", "http://x/claims/role"])
+def test_claims_of_other_types_never_grant_an_app_role(typ):
+    claims = _entra_principal((typ, REQUESTER), (typ, OPERATOR))
+    assert parse_principal(encode(claims)).roles == frozenset()
+    assert _post(FakeClient(), VALID, headers={HEADER: encode(claims)}).status_code == 403
