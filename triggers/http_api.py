@@ -1,8 +1,9 @@
 """HTTP API: ``POST /api/onboardings`` (start or find the run, or dry run) and ``GET`` a run.
 
 POST checks, in order and before anything starts (dry run included): the caller's app role
-(401/403), the body's size (413), the request contract (400), the deployment's guardrails (403
-with ``violations``). docs/security.md shows each answer.
+(401/403), the ``dryRun`` flag (400 unless a recognised boolean), the body's size (413), the
+request contract (400), the deployment's guardrails (403 with ``violations``).
+docs/security.md shows each answer.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from shared.saga_models import Requester
 from triggers.auth import OPERATOR, READER, REQUESTER, Principal, authorize, problem_response
 from triggers.intake import (
     MAX_BODY_BYTES,
+    FlagInvalid,
     RequestTooLarge,
     decode,
     policy_problem,
     problem,
+    query_flag,
     run_view,
     saga_input,
 )
@@ -49,6 +52,13 @@ async def start_onboarding(
     principal = authorize(req, REQUESTER, OPERATOR)
     if not isinstance(principal, Principal):
         return principal
+    try:
+        # Before the body: an unrecognised value must never be taken as "not a dry run".
+        dry_run = query_flag(req.params, "dryRun")
+    except FlagInvalid as bad:
+        body = problem([bad.error], detail="The query parameter dryRun is invalid; nothing was "
+                       "read or started.")  # fmt: skip
+        return _json(body, 400, mimetype="application/problem+json")
     try:
         request = decode(req.get_body())
     except RequestTooLarge as too_large:
@@ -81,7 +91,7 @@ async def start_onboarding(
             extra={"instanceId": instance_id, "rules": sorted({v.rule for v in violations})},
         )
         return _json(policy_problem(violations), 403, mimetype="application/problem+json")
-    if (req.params.get("dryRun") or "").lower() == "true":
+    if dry_run:
         from activities.preflight import run_preflight  # reads only; see docs
         from shared.preflight import PreflightInput
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from shared.guardrails import Violation
@@ -11,6 +12,46 @@ from shared.saga_models import Requester, SagaInput, SagaPolicy
 
 MAX_BODY_BYTES = 64 * 1024
 TERMINAL = {"Completed", "Failed", "Terminated", "Canceled"}
+
+
+# The usual spellings of a boolean query parameter (compared case-insensitively, trimmed).
+TRUE_WORDS = frozenset({"true", "1", "yes", "y", "on"})
+FALSE_WORDS = frozenset({"false", "0", "no", "n", "off"})
+
+
+class FlagInvalid(ValueError):
+    """A boolean query parameter holds something that is not a recognised boolean."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"{name}: {message}")
+        self.error = FieldError(field=name, message=message)
+
+
+def query_flag(params: Mapping[str, str], name: str) -> bool:
+    """The boolean query parameter ``name`` (its name in any case); False when absent.
+
+    True and false have their usual spellings (TRUE_WORDS, FALSE_WORDS). Anything else, an empty
+    value, or two spellings of the name that disagree raise FlagInvalid: a flag that decides
+    whether a request writes (``dryRun``) is never guessed to be false. The message names the
+    accepted values and never echoes the one sent.
+    """
+    values = [v for k, v in params.items() if k.lower() == name.lower()]
+    seen = set()
+    for value in values:
+        word = value.strip().lower()
+        if word in TRUE_WORDS:
+            seen.add(True)
+        elif word in FALSE_WORDS:
+            seen.add(False)
+        else:
+            raise FlagInvalid(
+                name,
+                f"must be a boolean: one of {', '.join(sorted(TRUE_WORDS))} (true) or "
+                f"{', '.join(sorted(FALSE_WORDS))} (false)",
+            )
+    if len(seen) > 1:
+        raise FlagInvalid(name, "is given more than once with different values")
+    return seen == {True}
 
 
 class RequestTooLarge(RequestInvalid):
