@@ -1,34 +1,74 @@
-"""Role assignments at service, workspace and gateway scope, with deterministic names.
+"""Role assignments at service, workspace and gateway scope: who made them, who relies on them.
 
-The assignment name is uuid5(scope | role definition | principal), so a retried or replayed
-activity PUTs the same assignment again instead of making a second one; ``RoleAssignmentExists``
-(another name for the same grant, made by someone else) counts as done but not as ours, so undo
-leaves it. ``PrincipalNotFound`` is transient: directory replication (arm-behaviour.md §3.9).
+Names are deterministic, uuid5(scope | role definition | principal), so every onboarding that
+grants the same thing meets the same assignment. That makes grants shared facts (DESIGN.md §2):
+
+* **Ownership.** An assignment is a run's only if it did not exist before the run. The grant
+  reads before it writes: found, it is someone else's (``created=False``) unless its
+  ``description`` carries this run's mark ``[onboarding:<instance id>]``, which the run writes
+  on what it creates, so a retried activity whose result was lost still knows its own work.
+  ``RoleAssignmentExists`` (the same grant under another name, made by someone else) is done,
+  never ours.
+* **Reliance.** Every grant the run made or found gets a reliance row in the run index
+  (shared/run_index.py), written before the assignment is read or made and kept when the run
+  succeeds. An undo removes its own row, and deletes the assignment only if it is this run's
+  and no other run's row remains. When it keeps an assignment it made for a run that still
+  relies on it, it hands the mark over to that run, so the last run out removes it and no
+  onboarding leaves an orphan grant behind. A run that started relying between the undo's
+  look and its delete gets the assignment back at once (marked for it).
+* **Index off** (``RUN_INDEX_ENDPOINT`` unset): an undo deletes only what its run created,
+  without knowing who else relies on it, and logs that it did so.
+
+``PrincipalNotFound`` is transient: directory replication (arm-behaviour.md §3.9).
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import re
 import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
-from azure.mgmt.authorization.v2022_04_01.models import RoleAssignmentCreateParameters
+from azure.mgmt.authorization.v2022_04_01.models import (
+    RoleAssignment,
+    RoleAssignmentCreateParameters,
+)
 
 from activities.arm_errors import classify
 from shared.access_models import AssignRoleInput, RoleRecord
 from shared.arm_ids import ArmId
 from shared.azure_clients import ClientFactory, clients
+from shared.run_index_store import RunIndex, index_enabled, run_index_table
 from shared.step_errors import StepError
 
 NAMESPACE = uuid.UUID("6f1c7e0a-2b4d-4f58-9c3e-8a1b2c3d4e5f")
+_MARK = re.compile(r"\[onboarding:(?P<id>[^\]\s]+)\]")
+log = logging.getLogger("onboarding.authorization")
+T = TypeVar("T")
 
 
 def assignment_name(scope: str, role_definition_id: str, principal_id: str) -> str:
     return str(uuid.uuid5(NAMESPACE, f"{scope}|{role_definition_id}|{principal_id}".lower()))
 
 
+def mark(instance_id: str) -> str:
+    """The description of an assignment run ``instance_id`` created."""
+    return f"[onboarding:{instance_id}] granted by the APIM workspace onboarding"
+
+
+def marked_by(description: str | None) -> str | None:
+    """The instance id in an assignment's mark, or None when it carries none."""
+    found = _MARK.search(description or "")
+    return found.group("id") if found else None
+
+
 def assign_role(inp: AssignRoleInput, factory: ClientFactory | None = None) -> RoleRecord:
     authz = (factory or clients()).authorization(ArmId.parse(inp.scope).subscription)
     action = f"grant '{inp.role_name}' to {inp.principal_id} at {inp.scope}"
+    index = _index()
     try:
         found = list(
             authz.role_definitions.list(inp.scope, filter=f"roleName eq '{inp.role_name}'")
@@ -40,34 +80,173 @@ def assign_role(inp: AssignRoleInput, factory: ClientFactory | None = None) -> R
         role_id = str(found[0].id)
         name = assignment_name(inp.scope, ArmId.parse(role_id).name, inp.principal_id)
         assignment_id = f"{inp.scope}/providers/Microsoft.Authorization/roleAssignments/{name}"
+        if index is None or not inp.instance_id:
+            return _grant(authz, inp, role_id, name, assignment_id)
+        instance_id = inp.instance_id
+        # Before the read: an undo that looks after this sees the run relying on it.
+        _indexed(action, lambda: index.rely(name, instance_id, assignment_id))
         try:
-            authz.role_assignments.create(
-                inp.scope,
-                name,
-                RoleAssignmentCreateParameters(
-                    role_definition_id=role_id,
-                    principal_id=inp.principal_id,
-                    principal_type=inp.principal_type,
-                ),
-            )
-        except HttpResponseError as exc:
-            if exc.error is not None and exc.error.code == "RoleAssignmentExists":
-                return RoleRecord(assignment_id=assignment_id, created=False)
+            return _grant(authz, inp, role_id, name, assignment_id)
+        except BaseException:
+            # No record, so no undo would remove the row: a stale row would keep the grant
+            # for a run that has none. A retry writes it again.
+            with contextlib.suppress(Exception):
+                index.release(name, instance_id)
             raise
-        return RoleRecord(assignment_id=assignment_id, created=True)
     except HttpResponseError as exc:
         raise classify(exc, action) from None
 
 
 def remove_role(record: RoleRecord, factory: ClientFactory | None = None) -> None:
-    if not record.created:
-        return
     assignment = ArmId.parse(record.assignment_id)
     scope, name = str(assignment.parent), assignment.name
     authz = (factory or clients()).authorization(assignment.subscription)
+    action = f"remove role assignment {name}"
+    index = _index()
+    try:
+        if index is None:
+            if record.created:
+                log.info(
+                    "run index is off: deleting role assignment %s because this run created "
+                    "it, without checking whether another onboarding relies on it",
+                    record.assignment_id,
+                    extra={"instanceId": record.instance_id},
+                )
+                _delete(authz, scope, name)
+            return
+        if record.instance_id:
+            _indexed(action, lambda: index.release(name, str(record.instance_id)))
+        others = _indexed(action, lambda: index.reliers(name))
+        existing = _get(authz, scope, name)
+        if existing is None:
+            return
+        if not _ours(record, existing):
+            return
+        if others:
+            # Kept for the runs that rely on it; the first of them now owns it.
+            log.info(
+                "role assignment %s kept: onboardings %s rely on it",
+                record.assignment_id,
+                ", ".join(others),
+                extra={"instanceId": record.instance_id},
+            )
+            _hand_over(authz, scope, name, existing, others[0], record.assignment_id)
+            return
+        _delete(authz, scope, name)
+        late = _indexed(action, lambda: index.reliers(name))
+        if late:
+            # A run began relying on it between the look and the delete: it gets it back.
+            log.warning(
+                "role assignment %s restored: onboarding %s began relying on it during the undo",
+                record.assignment_id,
+                late[0],
+                extra={"instanceId": record.instance_id},
+            )
+            _put_back(authz, scope, name, existing, late[0])
+    except HttpResponseError as exc:
+        raise classify(exc, action) from None
+
+
+# --- internals ----------------------------------------------------------------------------
+
+
+def _grant(
+    authz: Any, inp: AssignRoleInput, role_id: str, name: str, assignment_id: str
+) -> RoleRecord:
+    """Read, then make the assignment only if it is not there; whose it is."""
+    existing = _get(authz, inp.scope, name)
+    if existing is not None:
+        ours = inp.instance_id is not None and marked_by(existing.description) == inp.instance_id
+        return _record(assignment_id, ours, inp)
+    try:
+        authz.role_assignments.create(
+            inp.scope,
+            name,
+            RoleAssignmentCreateParameters(
+                role_definition_id=role_id,
+                principal_id=inp.principal_id,
+                principal_type=inp.principal_type,
+                description=mark(inp.instance_id) if inp.instance_id else None,
+            ),
+        )
+    except HttpResponseError as exc:
+        if exc.error is not None and exc.error.code == "RoleAssignmentExists":
+            return _record(assignment_id, False, inp)
+        raise
+    return _record(assignment_id, True, inp)
+
+
+def _record(assignment_id: str, created: bool, inp: AssignRoleInput) -> RoleRecord:
+    return RoleRecord(assignment_id=assignment_id, created=created, instance_id=inp.instance_id)
+
+
+def _ours(record: RoleRecord, existing: RoleAssignment) -> bool:
+    """This run's to delete: its mark is on it (a record without an instance id: it made it)."""
+    if record.instance_id is None:
+        return record.created
+    return marked_by(existing.description) == record.instance_id
+
+
+def _index() -> RunIndex | None:
+    return run_index_table() if index_enabled() else None
+
+
+def _indexed(action: str, call: Callable[[], T]) -> T:
+    """A run index call; any failure is transient (the step is retried, never half-done)."""
+    try:
+        return call()
+    except Exception as exc:
+        raise StepError(
+            "transient",
+            "RunIndexUnavailable",
+            f"{action}: the run index (who relies on this grant) could not be read or "
+            f"written: {type(exc).__name__}.",
+        ) from None
+
+
+def _get(authz: Any, scope: str, name: str) -> RoleAssignment | None:
+    try:
+        return authz.role_assignments.get(scope, name)
+    except ResourceNotFoundError:
+        return None
+
+
+def _delete(authz: Any, scope: str, name: str) -> None:
     try:
         authz.role_assignments.delete(scope, name)
     except ResourceNotFoundError:
         return
+
+
+def _put_back(authz: Any, scope: str, name: str, existing: RoleAssignment, owner: str) -> None:
+    """The same assignment under the same name, marked as ``owner``'s."""
+    authz.role_assignments.create(
+        scope,
+        name,
+        RoleAssignmentCreateParameters(
+            role_definition_id=str(existing.role_definition_id),
+            principal_id=str(existing.principal_id),
+            # The principal held this grant a moment ago: its recorded type lets ARM skip a
+            # directory look-up that replication or a since-deleted principal could fail.
+            principal_type=existing.principal_type,
+            description=mark(owner),
+            condition=existing.condition,
+            condition_version=existing.condition_version,
+        ),
+    )
+
+
+def _hand_over(
+    authz: Any, scope: str, name: str, existing: RoleAssignment, owner: str, assignment_id: str
+) -> None:
+    """Mark the kept assignment as ``owner``'s; best effort (if it fails, it stays kept)."""
+    try:
+        _put_back(authz, scope, name, existing, owner)
     except HttpResponseError as exc:
-        raise classify(exc, f"remove role assignment {name}") from None
+        log.warning(
+            "role assignment %s kept but not handed over to %s (%s): remove it by hand once "
+            "no onboarding relies on it",
+            assignment_id,
+            owner,
+            exc.error.code if exc.error else exc.status_code,
+        )

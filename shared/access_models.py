@@ -12,8 +12,12 @@ class AssignRoleInput(WireModel):
     role_name: str
     principal_id: str
     principal_type: Literal["User", "Group", "ServicePrincipal"]
+    # The run granting it: marks what the run creates and records that the run relies on it.
+    instance_id: str | None = None
 
 
 class RoleRecord(WireModel):
     assignment_id: str
     created: bool
+    # The run that recorded it (None in records of runs started before reliance was recorded).
+    instance_id: str | None = None

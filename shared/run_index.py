@@ -8,7 +8,11 @@ where and why). Two kinds of entity share the table:
   continuation token resumes exactly where the previous page stopped, however many rows
   there are; a creation-time range is a RowKey range (a key filter, not a scan);
 * a pointer row, PartitionKey ``id``, RowKey ``<instance id>``, whose ``row`` property names
-  the run row's RowKey: the milestones and operator actions know only the instance id.
+  the run row's RowKey: the milestones and operator actions know only the instance id;
+* a reliance row, PartitionKey ``grant-<role assignment name>``, RowKey ``<instance id>``:
+  that run relies on that role assignment (it made or found it; activities/authorization.py).
+  Written by the grant, removed by that run's own undo, kept when the run succeeds, so an
+  undo sees every other onboarding, running or finished, that still needs the grant.
 
 One partition holds 10,000s of runs comfortably (a partition serves ~2,000 entities/s; the
 app writes a handful per run).
@@ -27,6 +31,7 @@ from typing import Any
 
 RUN_PARTITION = "run"
 POINTER_PARTITION = "id"
+RELIANCE_PREFIX = "grant-"
 DEFAULT_TABLE = "onboardingruns"
 DEFAULT_TOP = 50
 MAX_TOP = 200
@@ -87,6 +92,11 @@ def time_key(moment: dt.datetime) -> str:
 
 def row_key(created_at: dt.datetime, instance_id: str) -> str:
     return f"{time_key(created_at)}-{instance_id}"
+
+
+def reliance_partition(assignment_name: str) -> str:
+    """The partition of the reliance rows of one role assignment (named by a GUID)."""
+    return RELIANCE_PREFIX + assignment_name.lower()
 
 
 def iso(moment: dt.datetime) -> str:

@@ -136,6 +136,31 @@ class RunIndex:
         with contextlib.suppress(ResourceNotFoundError):
             self.table.delete_entity(partition, key)  # unconditional: If-Match: *
 
+    # -- grant reliance (layout: shared/run_index.py) --------------------------------------
+    def rely(self, assignment_name: str, instance_id: str, assignment_id: str) -> None:
+        """Record that run ``instance_id`` relies on the assignment (idempotent)."""
+        self._ensure_table()
+        self.table.upsert_entity(
+            {
+                "PartitionKey": run_index.reliance_partition(assignment_name),
+                "RowKey": instance_id,
+                "assignmentId": assignment_id,
+            },
+            UpdateMode.MERGE,
+        )
+
+    def release(self, assignment_name: str, instance_id: str) -> None:
+        """Forget that run ``instance_id`` relies on the assignment (absent is fine)."""
+        self._ensure_table()
+        self._delete(run_index.reliance_partition(assignment_name), instance_id)
+
+    def reliers(self, assignment_name: str) -> list[str]:
+        """The instance ids of every run that relies on the assignment, in key order."""
+        self._ensure_table()
+        partition = run_index.quote(run_index.reliance_partition(assignment_name))
+        found = self.table.query_entities(f"PartitionKey eq {partition}", select=["RowKey"])
+        return [str(e["RowKey"]) for e in found]
+
     # -- reads ----------------------------------------------------------------------------
     def _key(self, instance_id: str) -> str | None:
         try:

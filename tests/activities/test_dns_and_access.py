@@ -63,9 +63,10 @@ def test_dns_undo_keeps_a_zone_that_was_there_before(sim, factory):
 def test_role_assignment_is_deterministic_and_idempotent(sim, factory):
     inp = AssignRoleInput(
         scope=APIM_ID + "/workspaces/ws-legacy", role_name="API Management Workspace Reader",
-        principal_id=ALICE, principal_type="User",
+        principal_id=ALICE, principal_type="User", instance_id="onboard-chg1",
     )  # fmt: skip
     first = assign_role(inp, factory)
+    assert first.created
     assert assign_role(inp, factory) == first
     assignment = sim.resource(first.assignment_id)
     assert assignment["properties"]["principalId"] == ALICE
