@@ -52,7 +52,7 @@ def onboard_v1(L: Ledger, run: Run, policy: SagaPolicy) -> Gen:
     )
     yield from L.done("workspace")
     yield from L.all(
-        (acts.CONFIGURE_SUBNET, inputs.subnet(run, nsg)) if nsg else None,
+        (acts.CONFIGURE_SUBNET, inputs.subnet(run, nsg, pre)) if nsg else None,
         *[(acts.ASSIGN_ROLE, grant) for grant in inputs.roles(run, plan.early_roles, workspace)],
     )
     yield from L.done("network")

@@ -89,9 +89,16 @@ def nsg(run: Run) -> EnsureNsgInput:
     )
 
 
-def subnet(run: Run, nsg: NsgRecord) -> ConfigureSubnetInput:
+def subnet(run: Run, nsg: NsgRecord, pre: PreflightResult) -> ConfigureSubnetInput:
+    """The delegation and NSG to set, with the subnet as preflight found it before the run, so
+    that an undo restores that state even when the write is retried after a lost result."""
+    prior = pre.facts.subnet.prior if pre.facts.subnet else None
     return ConfigureSubnetInput(
-        subnet_id=run.subnet_id, delegation=DELEGATION_FOR_MODE[run.plan.mode], nsg_id=nsg.nsg_id
+        subnet_id=run.subnet_id,
+        delegation=DELEGATION_FOR_MODE[run.plan.mode],
+        nsg_id=nsg.nsg_id,
+        prior_delegations=prior.delegations if prior else None,
+        prior_nsg_id=prior.nsg_id if prior else None,
     )
 
 
@@ -108,6 +115,7 @@ def roles(run: Run, indexes: tuple[int, ...], workspace: Workspace) -> list[Assi
             role_name=grant.role,
             principal_id=grant.principal_id,
             principal_type=grant.principal_type,
+            instance_id=run.instance_id,
         )
         for grant in (run.request.access[i] for i in indexes)
     ]
