@@ -211,3 +211,21 @@ def test_the_link_is_made_whatever_apim_does_with_a_link_during_the_build(
     link = stack.resource(f"{GATEWAYS}/gw-payments/configConnections/ws-payments")
     assert link is not None and link["properties"]["provisioningState"] == "Succeeded"
     assert run["output"]["hostname"]
+
+
+@pytest.mark.settings({"ARM_RETRY_TOTAL": "0"})
+def test_a_dropped_connection_mid_step_is_retried_and_the_run_succeeds(
+    stack: Stack, sample
+) -> None:
+    # With the SDK's own retries off, each drop fails the activity with a transport error; the
+    # orchestrator must retry it as transient, not compensate (it did before arm_action).
+    stack.sim.simulation.faults.add(
+        {"method": "PUT", "path": "*/workspaces/ws-payments", "reset": True, "count": 2}
+    )
+    run_id = stack.submit(sample("injection")).body["id"]
+    run = stack.wait(run_id)
+    assert run["output"]["outcome"] == "Succeeded", run["output"]
+    workspace = {s["name"]: s for s in run["steps"]}["workspace"]
+    assert workspace["attempts"] == 3
+    drops = [r for r in stack.sim.simulation.request_log if r["status"] == 0]
+    assert len(drops) == 2
