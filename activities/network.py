@@ -5,6 +5,12 @@ records what was there before; every undo restores that record and treats "alrea
 done. Subnet and NSG writes take seconds, so they are awaited here (DESIGN.md §3), bounded by
 the client's short retry and polling settings.
 
+The subnet is written whole, as ARM returned it (the raw JSON, not the SDK's model, which drops
+what it does not know): PUT replaces the subnet, so every property the step does not own
+(``ipAllocations``, ``sharingScope``, ``serviceGateway``, ones a later api-version adds ...) is
+sent back as read, only delegations and the NSG change, and ``If-Match`` carries the ETag read;
+NRP answers 412 when someone wrote the subnet in between, and the step reads it again.
+
 Activities run at least once: a result can be lost and the step called again. What a run made
 is marked so a retry still recognises it: the NSG it creates carries the run's instance tag,
 the rules it adds to an existing NSG carry the run's mark in their description, and the
@@ -14,10 +20,15 @@ from whatever the subnet looks like when the (retried) step reads it.
 
 from __future__ import annotations
 
-from typing import Any
+import io
+import json
+from collections.abc import Callable
+from typing import Any, cast
 
-from azure.core.exceptions import ResourceNotFoundError
-from azure.mgmt.network.models import NetworkSecurityGroup, SecurityRule, Subnet
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.core.rest import HttpResponse
+from azure.mgmt.network import NetworkManagementClient
+from azure.mgmt.network.models import NetworkSecurityGroup, SecurityRule
 
 from activities.arm_action import arm_action, undo_action
 from shared.apim_models import INSTANCE_TAG, OWNER_MARK
@@ -43,8 +54,9 @@ def ensure_nsg(inp: EnsureNsgInput, factory: ClientFactory | None = None) -> Nsg
     with arm_action(f"ensure NSG {inp.nsg_name}"):
         subnet = net.subnets.get(ref.resource_group, ref.parent.name, ref.name)
         vnet = net.virtual_networks.get(ref.resource_group, ref.parent.name)
-        prefix = subnet.address_prefix or (subnet.address_prefixes or [""])[0]
-        wanted = required_rules(inp.mode, str(prefix))
+        # Every prefix of the subnet (portal-made subnets may carry only the plural list).
+        prefixes = list(dict.fromkeys([*(subnet.address_prefixes or []), subnet.address_prefix]))
+        wanted = required_rules(inp.mode, [str(p) for p in prefixes if p] or [""])
         try:
             existing = net.network_security_groups.get(ref.resource_group, inp.nsg_name)
         except ResourceNotFoundError:
@@ -105,36 +117,38 @@ def configure_subnet(
     """
     ref = ArmId.parse(inp.subnet_id, SUBNET)
     net = (factory or clients()).network(ref.subscription)
-    with arm_action(f"configure subnet {ref.name}"):
-        current = net.subnets.get(ref.resource_group, ref.parent.name, ref.name)
-        body = _subnet_dict(current)
-        props = body.setdefault("properties", {})
-        now_delegations = [
-            d.get("properties", {}).get("serviceName", "") for d in props.get("delegations") or []
-        ]
-        now_nsg = (props.get("networkSecurityGroup") or {}).get("id")
-        if inp.prior_delegations is not None:
-            prior_delegations, prior_nsg = list(inp.prior_delegations), inp.prior_nsg_id
-        else:
-            prior_delegations, prior_nsg = now_delegations, now_nsg
+    action = f"configure subnet {ref.name}"
+    records: list[SubnetRecord] = []
+
+    def edit(props: dict[str, Any]) -> bool:
+        now_delegations, now_nsg = _services(props), _nsg_id(props)
         wanted_nsg = inp.nsg_id if inp.nsg_id is not None else now_nsg
-        record = SubnetRecord(
-            subnet_id=str(ref),
-            changed=not _is(prior_delegations, prior_nsg, inp.delegation, wanted_nsg),
-            prior_delegations=prior_delegations,
-            prior_nsg_id=prior_nsg,
-        )
+        if not records:  # the first read: the state before the step, unless preflight gave it
+            if inp.prior_delegations is not None:
+                prior_delegations, prior_nsg = list(inp.prior_delegations), inp.prior_nsg_id
+            else:
+                prior_delegations, prior_nsg = now_delegations, now_nsg
+            records.append(
+                SubnetRecord(
+                    subnet_id=str(ref),
+                    changed=not _is(prior_delegations, prior_nsg, inp.delegation, wanted_nsg),
+                    prior_delegations=prior_delegations,
+                    prior_nsg_id=prior_nsg,
+                )
+            )
         if _is(now_delegations, now_nsg, inp.delegation, wanted_nsg):
-            return record  # already as wanted: a re-run changes nothing
-        props["delegations"] = [
-            {"name": "apim-workspace-gateway", "properties": {"serviceName": inp.delegation}}
-        ]
-        if wanted_nsg:
+            return False  # already as wanted: a re-run changes nothing
+        if [d.lower() for d in now_delegations] != [inp.delegation.lower()]:
+            props["delegations"] = [
+                {"name": "apim-workspace-gateway", "properties": {"serviceName": inp.delegation}}
+            ]
+        if wanted_nsg and (now_nsg or "").lower() != wanted_nsg.lower():
             props["networkSecurityGroup"] = {"id": wanted_nsg}
-        net.subnets.begin_create_or_update(
-            ref.resource_group, ref.parent.name, ref.name, Subnet(body)
-        ).result()
-        return record
+        return True
+
+    with arm_action(action):
+        _rewrite_subnet(net, ref, action, edit)
+    return records[0]
 
 
 def _is(delegations: list[str], nsg: str | None, delegation: str, wanted_nsg: str | None) -> bool:
@@ -150,22 +164,22 @@ def restore_subnet(record: SubnetRecord, factory: ClientFactory | None = None) -
         return
     ref = ArmId.parse(record.subnet_id, SUBNET)
     net = (factory or clients()).network(ref.subscription)
-    try:
-        with undo_action(f"restore subnet {ref.name}"):
-            current = net.subnets.get(ref.resource_group, ref.parent.name, ref.name)
-            body = _subnet_dict(current)
-            props = body.setdefault("properties", {})
-            props["delegations"] = [
-                {"name": f"delegation{i}", "properties": {"serviceName": s}}
-                for i, s in enumerate(record.prior_delegations)
-            ]
-            if record.prior_nsg_id:
+    action = f"restore subnet {ref.name}"
+
+    def edit(props: dict[str, Any]) -> bool:
+        if _is_exactly(props, record.prior_delegations, record.prior_nsg_id):
+            return False  # already restored (a retried undo)
+        props["delegations"] = _restored(props.get("delegations") or [], record.prior_delegations)
+        if record.prior_nsg_id:
+            if (_nsg_id(props) or "").lower() != record.prior_nsg_id.lower():
                 props["networkSecurityGroup"] = {"id": record.prior_nsg_id}
-            else:
-                props.pop("networkSecurityGroup", None)
-            net.subnets.begin_create_or_update(
-                ref.resource_group, ref.parent.name, ref.name, Subnet(body)
-            ).result()
+        else:
+            props.pop("networkSecurityGroup", None)
+        return True
+
+    try:
+        with undo_action(action):
+            _rewrite_subnet(net, ref, action, edit)
     except StepError as error:
         if error.code == "SubnetDelegationsCannotChangeWhenSubnetUsedByResource":
             # During undo the user is normally our gateway, whose delete is still running:
@@ -174,26 +188,82 @@ def restore_subnet(record: SubnetRecord, factory: ClientFactory | None = None) -
         raise
 
 
-_SUBNET_WRITABLE = (
-    "addressPrefix",
-    "addressPrefixes",
-    "networkSecurityGroup",
-    "routeTable",
-    "natGateway",
-    "serviceEndpoints",
-    "serviceEndpointPolicies",
-    "delegations",
-    "privateEndpointNetworkPolicies",
-    "privateLinkServiceNetworkPolicies",
-    "defaultOutboundAccess",
-)
+# How often a subnet write reads again after a 412 (someone wrote it in between) before the
+# step gives up for now (a conflict: the orchestrator retries later).
+SUBNET_WRITE_ATTEMPTS = 3
 
 
-def _subnet_dict(subnet: Any) -> dict[str, Any]:
-    """The writable part of a subnet in wire form: PUT replaces the whole subnet (§3.3)."""
-    raw = subnet.as_dict() if hasattr(subnet, "as_dict") else dict(subnet)
-    props = raw.get("properties", raw)
-    return {"properties": {k: props[k] for k in _SUBNET_WRITABLE if props.get(k) is not None}}
+def _rewrite_subnet(
+    net: NetworkManagementClient,
+    ref: ArmId,
+    action: str,
+    edit: Callable[[dict[str, Any]], bool],
+) -> None:
+    """Read-modify-write of the whole subnet, guarded by its ETag.
+
+    ``edit`` changes the subnet's properties in place, as ARM returned them, and says whether
+    there is anything to write. The body PUT back is the resource as read with that change
+    only; ``If-Match`` names the ETag read, so NRP refuses (412) a write over a change made in
+    between. Then the subnet is read and edited again, up to :data:`SUBNET_WRITE_ATTEMPTS`.
+    """
+    rg, vnet, name = ref.resource_group, ref.parent.name, ref.name
+    for _ in range(SUBNET_WRITE_ATTEMPTS):
+        response = cast(HttpResponse, net.subnets.get(rg, vnet, name, cls=_raw_response))
+        body: dict[str, Any] = response.json()
+        etag = response.headers.get("ETag") or body.get("etag")
+        if not edit(body.setdefault("properties", {})):
+            return
+        raw = io.BytesIO(json.dumps(body).encode("utf-8"))  # as read: no SDK model in between
+        try:
+            net.subnets.begin_create_or_update(
+                rg, vnet, name, raw, headers={"If-Match": etag} if etag else {}
+            ).result()
+            return
+        except HttpResponseError as exc:
+            if exc.status_code != 412:
+                raise
+    raise StepError(
+        "conflict",
+        "PreconditionFailed",
+        f"{action}: the subnet changed between each of {SUBNET_WRITE_ATTEMPTS} reads and "
+        "writes (412 PreconditionFailed); retrying later.",
+    )
+
+
+def _raw_response(pipeline_response: Any, _deserialized: Any, _headers: Any) -> HttpResponse:
+    """``cls=`` hook of an SDK call: the HTTP response itself (raw JSON body, headers)."""
+    return cast(HttpResponse, pipeline_response.http_response)
+
+
+def _services(props: dict[str, Any]) -> list[str]:
+    return [
+        str((d.get("properties") or {}).get("serviceName", ""))
+        for d in props.get("delegations") or []
+    ]
+
+
+def _nsg_id(props: dict[str, Any]) -> str | None:
+    found = (props.get("networkSecurityGroup") or {}).get("id")
+    return str(found) if found else None
+
+
+def _is_exactly(props: dict[str, Any], services: list[str], nsg: str | None) -> bool:
+    return [s.lower() for s in _services(props)] == [s.lower() for s in services] and (
+        (_nsg_id(props) or "").lower() == (nsg or "").lower()
+    )
+
+
+def _restored(current: list[dict[str, Any]], services: list[str]) -> list[dict[str, Any]]:
+    """Delegations to ``services``, keeping the entry (its name) of each one still there."""
+    by_service: dict[str, dict[str, Any] | None] = {}
+    for entry in current:
+        service = str((entry.get("properties") or {}).get("serviceName", "")).lower()
+        by_service.setdefault(service, entry)
+    return [
+        by_service.pop(service.lower(), None)
+        or {"name": f"delegation{i}", "properties": {"serviceName": service}}
+        for i, service in enumerate(services)
+    ]
 
 
 def _marked(rule: dict[str, Any], mark: str | None) -> dict[str, Any]:

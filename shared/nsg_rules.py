@@ -5,11 +5,13 @@ api-management-virtual-network-v2-nsg-rules.md (arm-behaviour.md §3.4): injecti
 AzureLoadBalancer -> subnet:80 and VirtualNetwork -> subnet:80,443, outbound -> Storage:443 and
 -> AzureKeyVault:443; integration keeps only the outbound Storage rule, because inbound NSG
 rules are not enforced for VNet integration. Priorities start at 100 and leave gaps so an
-operator can slot rules in between.
+operator can slot rules in between. A subnet may have several prefixes (``addressPrefixes``):
+the inbound rules cover all of them (``destinationAddressPrefixes``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -26,8 +28,12 @@ class NsgRule:
     direction: Literal["Inbound", "Outbound"]
     priority: int
     source: str
-    destination: str
+    destination: str | tuple[str, ...]  # one prefix or service tag, or several prefixes
     ports: tuple[str, ...]
+
+    @property
+    def destinations(self) -> tuple[str, ...]:
+        return (self.destination,) if isinstance(self.destination, str) else self.destination
 
     def to_arm(self) -> dict[str, Any]:
         props: dict[str, Any] = {
@@ -37,8 +43,11 @@ class NsgRule:
             "priority": self.priority,
             "sourceAddressPrefix": self.source,
             "sourcePortRange": "*",
-            "destinationAddressPrefix": self.destination,
         }
+        if len(self.destinations) == 1:
+            props["destinationAddressPrefix"] = self.destinations[0]
+        else:
+            props["destinationAddressPrefixes"] = list(self.destinations)
         if len(self.ports) == 1:
             props["destinationPortRange"] = self.ports[0]
         else:
@@ -46,10 +55,13 @@ class NsgRule:
         return {"name": self.name, "properties": props}
 
 
-def required_rules(mode: NetworkMode, subnet_prefix: str) -> list[NsgRule]:
-    """The rules for ``mode`` on a subnet with ``subnet_prefix``; none for mode ``none``."""
+def required_rules(mode: NetworkMode, subnet_prefixes: str | Sequence[str]) -> list[NsgRule]:
+    """The rules for ``mode`` on a subnet with ``subnet_prefixes`` (one or all of the subnet's
+    prefixes); none for mode ``none``."""
     if mode == "none":
         return []
+    prefixes = (subnet_prefixes,) if isinstance(subnet_prefixes, str) else tuple(subnet_prefixes)
+    subnet_prefix: str | tuple[str, ...] = prefixes[0] if len(prefixes) == 1 else prefixes
     outbound = [
         NsgRule(
             f"{RULE_PREFIX}out-storage", "Outbound", 100, "VirtualNetwork", "Storage", ("443",)
@@ -89,14 +101,15 @@ def missing_rules(wanted: list[NsgRule], present: list[dict[str, Any]]) -> list[
 
 def _differs(rule: NsgRule, props: dict[str, Any]) -> bool:
     wanted = rule.to_arm()["properties"]
-    for field in (
-        "access",
-        "direction",
-        "priority",
-        "sourceAddressPrefix",
-        "destinationAddressPrefix",
-    ):
+    for field in ("access", "direction", "priority", "sourceAddressPrefix"):
         if str(props.get(field, "")).lower() != str(wanted[field]).lower():
             return True
+    destinations = props.get("destinationAddressPrefixes") or [
+        props.get("destinationAddressPrefix")
+    ]
+    if sorted(str(d).lower() for d in destinations if d) != sorted(
+        d.lower() for d in rule.destinations
+    ):
+        return True
     ports = props.get("destinationPortRanges") or [props.get("destinationPortRange")]
     return sorted(str(p) for p in ports if p) != sorted(rule.ports)

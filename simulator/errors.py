@@ -96,6 +96,30 @@ def precondition_failed(message: str) -> ArmError:
     return ArmError(412, "PreconditionFailed", message)
 
 
+def etag_mismatch(given: str, current: str, resource_id: str) -> ArmError:
+    """NRP's answer to a write whose ``If-Match`` names a stale ETag (412).
+
+    Real bodies (NRP route table and public IP PUTs): kubernetes-sigs/cluster-api-provider-azure
+    #682 and kubernetes-sigs/cloud-provider-azure#9729 quote
+    ``{"error": {"code": "PreconditionFailed", "message": "Precondition failed.", "details":
+    [{"code": "PreconditionFailedEtagMismatch", "message": "Etag provided in if-match header
+    W/\"<a>\" does not match etag W/\"<b>\" of resource <id>..."}]}}``; both quotes cut the
+    detail after the resource id, so the simulator ends it there.
+    """
+    return ArmError(
+        412,
+        "PreconditionFailed",
+        "Precondition failed.",
+        details=[
+            {
+                "code": "PreconditionFailedEtagMismatch",
+                "message": f"Etag provided in if-match header {given} does not match etag "
+                f"{current} of resource {resource_id}.",
+            }
+        ],
+    )
+
+
 def missing_registration(sub: str, namespace: str) -> ArmError:
     return ArmError(
         409,

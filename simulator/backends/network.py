@@ -3,7 +3,9 @@
 Behaviour follows NRP as recorded (arm-behaviour.md §3.1-§3.4): writes are LROs that answer
 200/201 with the resource already in ``Updating`` plus an ``Azure-AsyncOperation`` URL under
 ``providers/Microsoft.Network/locations/{region}/operations/{id}``; ETags are weak
-(``W/"<guid>"``) and live in the body; subnet PUT replaces the whole subnet; a subnet used
+(``W/"<guid>"``), in the body and (on GETs) in an ``ETag`` header; a stale ``If-Match`` answers
+NRP's 412; subnet PUT replaces the whole subnet and keeps every property it carries (NRP
+serves the whole resource of its api-version, unknown ones to an SDK included); a subnet used
 by a resource refuses delegation and prefix changes; a write to a VNet (or its subnets)
 while another write on it is still running answers 429 ``RetryableError``.
 """
@@ -27,20 +29,6 @@ NSG_TYPE = "Microsoft.Network/networkSecurityGroups"
 RULE_TYPE = "Microsoft.Network/networkSecurityGroups/securityRules"
 DELEGATION_TYPE = "Microsoft.Network/virtualNetworks/subnets/delegations"
 
-# Subnet properties a PUT may set; everything else on a subnet is maintained by Azure.
-_SUBNET_WRITABLE = (
-    "addressPrefix",
-    "addressPrefixes",
-    "networkSecurityGroup",
-    "routeTable",
-    "natGateway",
-    "serviceEndpoints",
-    "serviceEndpointPolicies",
-    "delegations",
-    "privateEndpointNetworkPolicies",
-    "privateLinkServiceNetworkPolicies",
-    "defaultOutboundAccess",
-)
 # Read-only properties that mean "this subnet is in use by another resource".
 _SUBNET_USERS = (
     "ipConfigurations",
@@ -50,6 +38,10 @@ _SUBNET_USERS = (
     "ipConfigurationProfiles",
     "applicationGatewayIPConfigurations",
 )
+# Maintained by Azure: what a PUT carries for these is ignored (a read-modify-write sends
+# them back); the users are kept from the current state. Every other property a PUT carries,
+# known or not, is kept as sent.
+_SUBNET_READ_ONLY = ("provisioningState", "purpose", *_SUBNET_USERS)
 _RULE_FIELDS_REQUIRED = ("protocol", "access", "direction", "priority")
 _PROTOCOLS = {"tcp": "Tcp", "udp": "Udp", "icmp": "Icmp", "esp": "Esp", "ah": "Ah", "*": "*"}
 # NRP adds these six to every NSG (REC-network test_network_nsg).
@@ -254,7 +246,7 @@ class NetworkBackend(Backend):
     ) -> tuple[dict[str, Any], bool, Operation]:
         self.require_group(rid)
         existing = self.vnets.get(key(str(rid)))
-        check_if_match(headers, existing.etag if existing else None, f"Virtual network {rid}")
+        _check_if_match(headers, existing.etag if existing else None, rid, "Virtual network")
         if existing is not None:
             self._refuse_if_busy(existing)
         location = body.get("location")
@@ -341,14 +333,14 @@ class NetworkBackend(Backend):
     ) -> tuple[dict[str, Any], bool, Operation]:
         vnet = self._vnet(rid.parent())
         existing = vnet.subnets.get(rid.name.lower())
-        check_if_match(headers, existing.etag if existing else None, f"Subnet {rid}")
+        _check_if_match(headers, existing.etag if existing else None, rid, "Subnet")
         self._refuse_if_busy(vnet)
         props = self._validated_subnet(vnet, rid, {"name": rid.name, **body}, exclude=set())
         subnet = existing or _Subnet(rid, {})
         if existing is not None:
             self._check_in_use_change(existing, props)
-            for name in _SUBNET_USERS:  # read-only: kept from the current state
-                if name in existing.props:
+            for name in _SUBNET_READ_ONLY:  # kept from the current state
+                if name in existing.props and name != "provisioningState":
                     props[name] = existing.props[name]
         subnet.props = props
         subnet.etag = _etag()
@@ -374,9 +366,9 @@ class NetworkBackend(Backend):
     def _validated_subnet(
         self, vnet: _Vnet, rid: ResourceId, item: dict[str, Any], exclude: set[str]
     ) -> dict[str, Any]:
-        """The writable properties of a subnet PUT, checked; raises the NRP error on a problem."""
+        """The properties of a subnet PUT, checked; raises the NRP error on a problem."""
         given = item.get("properties", {})
-        props = {name: copy.deepcopy(given[name]) for name in _SUBNET_WRITABLE if name in given}
+        props = {k: copy.deepcopy(v) for k, v in given.items() if k not in _SUBNET_READ_ONLY}
         prefixes = _prefixes(props)
         if not prefixes:
             raise errors.bad_request(
@@ -475,9 +467,7 @@ class NetworkBackend(Backend):
     ) -> tuple[dict[str, Any], bool, Operation]:
         self.require_group(rid)
         existing = self.nsgs.get(key(str(rid)))
-        check_if_match(
-            headers, existing.etag if existing else None, f"Network security group {rid}"
-        )
+        _check_if_match(headers, existing.etag if existing else None, rid, "Network security group")
         location = body.get("location")
         if not location:
             raise errors.bad_request("LocationRequired", "The location property is required.")
@@ -528,7 +518,7 @@ class NetworkBackend(Backend):
     ) -> tuple[dict[str, Any], bool, Operation]:
         nsg = self._nsg(rid.parent())
         existing = nsg.rules.get(rid.name.lower())
-        check_if_match(headers, existing.etag if existing else None, f"Security rule {rid}")
+        _check_if_match(headers, existing.etag if existing else None, rid, "Security rule")
         rule = _Rule(rid, _validated_rule(rid, body.get("properties", {})), _etag(), "Updating")
         others = [r for n, r in nsg.rules.items() if n != rid.name.lower()]
         _check_priorities([*others, rule])
@@ -686,6 +676,17 @@ class NetworkBackend(Backend):
             polls_needed=self.sim.timings.network_in_progress_polls,
             region=region_key(owner.location),
         )
+
+
+def _check_if_match(headers: dict[str, str], etag: str | None, rid: ResourceId, what: str) -> None:
+    """``If-Match`` / ``If-None-Match``; a stale ``If-Match`` is NRP's 412 (errors.py)."""
+    try:
+        check_if_match(headers, etag, f"{what} {rid}")
+    except errors.ArmError as exc:
+        given = headers.get("if-match")
+        if exc.status == 412 and etag is not None and given is not None:
+            raise errors.etag_mismatch(given, etag, str(rid)) from None
+        raise
 
 
 def _prefixes(props: dict[str, Any]) -> list[str]:

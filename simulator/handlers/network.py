@@ -65,6 +65,12 @@ def _written(
     return Response(created_or_ok(created), body, headers)
 
 
+def _read(body: dict[str, Any]) -> Response:
+    # NRP answers a GET with the body's weak ETag in an `etag` header too (REC-network
+    # test_network_nsg: GET .../securityRules/web -> `etag: W/"8f6a3390-..."`, the body's).
+    return Response(200, body, {"ETag": body["etag"]})
+
+
 def _deleted(sim: Simulation, req: Request, op: Operation | None) -> Response:
     if op is None:
         return Response(204)
@@ -73,7 +79,7 @@ def _deleted(sim: Simulation, req: Request, op: Operation | None) -> Response:
 
 
 def get_vnet(sim: Simulation, req: Request) -> Response:
-    return Response(200, sim.network.get_vnet(_vnet_rid(req)))
+    return _read(sim.network.get_vnet(_vnet_rid(req)))
 
 
 def list_vnets(sim: Simulation, req: Request) -> Response:
@@ -89,7 +95,7 @@ def delete_vnet(sim: Simulation, req: Request) -> Response:
 
 
 def get_subnet(sim: Simulation, req: Request) -> Response:
-    return Response(200, sim.network.get_subnet(_subnet_rid(req)))
+    return _read(sim.network.get_subnet(_subnet_rid(req)))
 
 
 def list_subnets(sim: Simulation, req: Request) -> Response:
@@ -105,7 +111,7 @@ def delete_subnet(sim: Simulation, req: Request) -> Response:
 
 
 def get_nsg(sim: Simulation, req: Request) -> Response:
-    return Response(200, sim.network.get_nsg(_nsg_rid(req)))
+    return _read(sim.network.get_nsg(_nsg_rid(req)))
 
 
 def list_nsgs(sim: Simulation, req: Request) -> Response:
@@ -121,7 +127,7 @@ def delete_nsg(sim: Simulation, req: Request) -> Response:
 
 
 def get_rule(sim: Simulation, req: Request) -> Response:
-    return Response(200, sim.network.get_rule(_rule_rid(req)))
+    return _read(sim.network.get_rule(_rule_rid(req)))
 
 
 def list_rules(sim: Simulation, req: Request) -> Response:

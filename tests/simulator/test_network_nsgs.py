@@ -118,3 +118,18 @@ def test_if_match_with_stale_etag_fails_and_current_etag_passes(network, sim):
     assert (status, error["error"]["code"]) == (412, "PreconditionFailed")
     status, _, _ = sim.raw("PUT", path, body, {"If-Match": nsg.etag})
     assert status == 200
+
+
+def test_nsg_and_rule_gets_carry_the_weak_etag_in_a_header(network):
+    # REC-network test_network_nsg: GET .../securityRules/web answers `etag: W/"..."`, the
+    # body's etag.
+    raw = lambda pipeline_response, _d, _h: pipeline_response.http_response  # noqa: E731
+    network.network_security_groups.begin_create_or_update(
+        NET_RG, "nsg-a", _nsg(_rule("allow-lb"))
+    ).result()
+    for response in (
+        network.network_security_groups.get(NET_RG, "nsg-a", cls=raw),
+        network.security_rules.get(NET_RG, "nsg-a", "allow-lb", cls=raw),
+    ):
+        assert response.headers["ETag"] == response.json()["etag"]
+        assert response.headers["ETag"].startswith('W/"')

@@ -6,7 +6,7 @@ import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.network.models import Delegation, Subnet
 
-from tests.simulator.conftest import NET_RG, OTHER_SUB, VNET, StaticToken, _kwargs
+from tests.simulator.conftest import NET_RG, OTHER_SUB, VNET, VNET_ID, StaticToken, _kwargs
 
 WEB_FARMS = "Microsoft.Web/serverFarms"
 WEB_ASE = "Microsoft.Web/hostingEnvironments"
@@ -207,3 +207,96 @@ def test_vnet_get_lists_subnets_and_normalised_location(network):
 def test_vnet_in_another_region_reports_it(network):
     vnet = network.virtual_networks.get("rg-network-eastus", "vnet-eastus")
     assert vnet.location == "eastus"
+
+
+# --- whole-resource read-modify-write: every property kept, ETag header, If-Match -------------
+
+RICH_VNET = "vnet-rich"
+EXOTIC = {
+    "ipAllocations": [{"id": f"{VNET_ID.rsplit('/', 2)[0]}/IpAllocations/ipa-1"}],
+    "sharingScope": "Tenant",
+    "ipamPoolPrefixAllocations": [{"numberOfIpAddresses": "256", "pool": {"id": "/pool/p1"}}],
+    "serviceGateway": {"id": f"{VNET_ID.rsplit('/', 2)[0]}/serviceGateways/sgw-1"},
+    "futureProperty": {"mode": "Strict", "levels": [1, 2]},  # one no SDK model knows yet
+}
+
+
+def _raw(pipeline_response, _deserialized, _headers):
+    """``cls=`` hook: the HTTP response itself (raw JSON body and headers)."""
+    return pipeline_response.http_response
+
+
+@pytest.fixture
+def rich(sim):
+    """A subnet whose seed holds properties beyond the SDK's whitelist of writable fields."""
+    vnet_id = VNET_ID.replace(VNET, RICH_VNET)
+    sim.call("POST", "/_sim/seed", {"resources": [{
+        "id": vnet_id, "location": "westeurope",
+        "properties": {"addressSpace": {"addressPrefixes": ["10.60.0.0/16"]}, "subnets": [
+            {"name": "snet-rich", "properties": {"addressPrefix": "10.60.1.0/24", **EXOTIC}},
+        ]},
+    }]})  # fmt: skip
+    return "snet-rich"
+
+
+def test_seeded_properties_are_served_and_survive_a_raw_read_modify_write(network, rich):
+    raw = network.subnets.get(NET_RG, RICH_VNET, rich, cls=_raw).json()
+    assert {k: raw["properties"][k] for k in EXOTIC} == EXOTIC
+    raw["properties"]["delegations"] = [{"name": "d", "properties": {"serviceName": WEB_ASE}}]
+    network.subnets.begin_create_or_update(NET_RG, RICH_VNET, rich, raw).result()
+    after = network.subnets.get(NET_RG, RICH_VNET, rich, cls=_raw).json()["properties"]
+    assert {k: after[k] for k in EXOTIC} == EXOTIC
+    assert [d["properties"]["serviceName"] for d in after["delegations"]] == [WEB_ASE]
+
+
+def test_a_put_keeps_every_property_it_sends_and_ignores_read_only_ones(network, sim):
+    body = {"properties": {"addressPrefix": "10.20.1.0/24", **EXOTIC, "provisioningState": "X",
+                           "ipConfigurations": [{"id": "/nic/ipconfig"}]}}  # fmt: skip
+    network.subnets.begin_create_or_update(NET_RG, VNET, "snet-gw-a", body).result()
+    props = sim.resource(f"{VNET_ID}/subnets/snet-gw-a")["properties"]
+    assert {k: props[k] for k in EXOTIC} == EXOTIC
+    assert props["provisioningState"] == "Succeeded"
+    assert "ipConfigurations" not in props  # Azure maintains it; a client cannot claim a NIC
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda n: n.virtual_networks.get(NET_RG, VNET, cls=_raw),
+        lambda n: n.subnets.get(NET_RG, VNET, "snet-gw-a", cls=_raw),
+    ],
+    ids=["vnet", "subnet"],
+)
+def test_network_gets_carry_the_weak_etag_in_a_header(network, read):
+    response = read(network)
+    assert response.headers["ETag"] == response.json()["etag"]
+    assert response.headers["ETag"].startswith('W/"')
+
+
+def test_a_subnet_put_with_a_stale_if_match_is_nrp_412_and_changes_nothing(network, sim):
+    response = network.subnets.get(NET_RG, VNET, "snet-gw-a", cls=_raw)
+    stale, body = response.headers["ETag"], response.json()
+    network.subnets.begin_create_or_update(NET_RG, VNET, "snet-gw-a", body).result()  # another
+    body["properties"]["delegations"] = [{"name": "d", "properties": {"serviceName": WEB_ASE}}]
+    with pytest.raises(HttpResponseError) as err:
+        network.subnets.begin_create_or_update(
+            NET_RG, VNET, "snet-gw-a", body, headers={"If-Match": stale}
+        )
+    assert err.value.status_code == 412
+    assert (err.value.error.code, err.value.error.message) == (
+        "PreconditionFailed", "Precondition failed.",
+    )  # fmt: skip
+    detail = err.value.error.details[0]
+    assert detail.code == "PreconditionFailedEtagMismatch"
+    assert detail.message.startswith(f"Etag provided in if-match header {stale} does not match")
+    assert sim.resource(f"{VNET_ID}/subnets/snet-gw-a")["properties"]["delegations"] == []
+
+
+def test_a_subnet_put_with_the_current_if_match_is_written(network):
+    response = network.subnets.get(NET_RG, VNET, "snet-gw-a", cls=_raw)
+    body = response.json()
+    body["properties"]["delegations"] = [{"name": "d", "properties": {"serviceName": WEB_ASE}}]
+    result = network.subnets.begin_create_or_update(
+        NET_RG, VNET, "snet-gw-a", body, headers={"If-Match": response.headers["ETag"]}
+    ).result()
+    assert [d.service_name for d in result.delegations] == [WEB_ASE]

@@ -44,3 +44,32 @@ def test_present_rules_are_not_missing_and_changed_ones_are():
     assert missing_rules(wanted, present) == []
     present[0]["properties"]["priority"] = 300
     assert [r.name for r in missing_rules(wanted, present)] == [wanted[0].name]
+
+
+TWO = ["10.0.1.0/25", "10.0.2.0/25"]
+
+
+def test_inbound_rules_cover_every_prefix_of_the_subnet():
+    lb, vnet = required_rules("injection", TWO)[:2]
+    for rule in (lb, vnet):
+        props = rule.to_arm()["properties"]
+        assert props["destinationAddressPrefixes"] == TWO
+        assert "destinationAddressPrefix" not in props
+
+
+def test_one_prefix_in_a_list_is_the_singular_form():
+    lb = required_rules("injection", ["10.0.1.0/24"])[0]
+    assert lb.to_arm()["properties"]["destinationAddressPrefix"] == "10.0.1.0/24"
+
+
+def test_a_rule_covering_only_some_prefixes_is_missing_and_order_does_not_matter():
+    wanted = required_rules("injection", TWO)
+    present = [r.to_arm() for r in wanted]
+    present[0]["properties"]["destinationAddressPrefixes"] = list(reversed(TWO))
+    # NRP answers the unused form as an empty list/string (REC-network test_network_nsg).
+    present[0]["properties"]["destinationAddressPrefix"] = ""
+    assert missing_rules(wanted, present) == []
+    present[1]["properties"]["destinationAddressPrefixes"] = TWO[:1]
+    assert [r.name for r in missing_rules(wanted, present)] == [wanted[1].name]
+    single = [r.to_arm() for r in required_rules("injection", TWO[0])]
+    assert {r.name for r in missing_rules(wanted, single)} == {wanted[0].name, wanted[1].name}
