@@ -66,6 +66,19 @@ param taskHubName string = 'onboarding'
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
+// ---------------------------------------------------------------- alerts and diagnostics
+@description('E-mail address (a team distribution list) that receives every alert: dead-lettered messages, runs waiting on an operator too long, failed runs, runs that left resources behind, function failures.')
+@minLength(3)
+param alertEmail string
+
+@description('Hours a run may wait on an operator before the alert fires (1-24).')
+@minValue(1)
+@maxValue(24)
+param operatorWaitAlertHours int = 24
+
+@description('Send the Durable Task Scheduler\'s logs and metrics to Log Analytics (its log categories are undocumented; turn off if the resource provider refuses diagnostic settings).')
+param schedulerDiagnostics bool = true
+
 // ---------------------------------------------------------------- target scopes (policy)
 @description('APIM services the app may onboard into: [{ subscriptionId, resourceGroupName, serviceName }].')
 @minLength(1)
@@ -427,6 +440,36 @@ module functionApp 'modules/function-app.bicep' = {
   ]
 }
 
+// ---------------------------------------------------------------- diagnostics and alerts
+// Every app resource sends its resource logs and metrics to the Log Analytics workspace;
+// alerts go to one action group (docs/deploy.md "Alerts and diagnostics").
+module diagnostics 'modules/diagnostics.bicep' = {
+  name: 'diagnostics'
+  scope: rg
+  params: {
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsId
+    functionAppName: functionApp.outputs.name
+    storageAccountName: storage.outputs.name
+    serviceBusNamespaceName: serviceBus.outputs.name
+    schedulerName: useScheduler ? scheduler.outputs.schedulerName : ''
+    schedulerDiagnostics: schedulerDiagnostics
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    location: location
+    tags: allTags
+    namePrefix: 'onboarding-${resourceToken}'
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    serviceBusNamespaceName: serviceBus.outputs.name
+    alertEmail: alertEmail
+    operatorWaitAlertHours: operatorWaitAlertHours
+  }
+}
+
 // ---------------------------------------------------------------- outputs (azd env values)
 output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = entraTenantId
@@ -444,3 +487,5 @@ output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsN
 output DURABLE_BACKEND string = durableBackend
 output DURABLE_TASK_SCHEDULER_ENDPOINT string = useScheduler ? scheduler.outputs.endpoint : ''
 output ENTRA_API_CLIENT_ID string = entraClientId
+output ALERT_ACTION_GROUP_ID string = alerts.outputs.actionGroupId
+output ONBOARDING_WORKBOOK_ID string = alerts.outputs.workbookId
