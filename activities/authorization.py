@@ -19,7 +19,12 @@ grants the same thing meets the same assignment. That makes grants shared facts 
 * **Index off** (``RUN_INDEX_ENDPOINT`` unset): an undo deletes only what its run created,
   without knowing who else relies on it, and logs that it did so.
 
-``PrincipalNotFound`` is transient: directory replication (arm-behaviour.md §3.9).
+**Principals.** The write sends no ``principalType``: with it ARM skips its directory check, so
+a mistyped principal id would become a grant to nobody. ARM then answers ``PrincipalNotFound``
+for a principal it cannot find (transient, retried on the orchestrator's bounded 'principal'
+schedule for directory replication: arm-behaviour.md §3.9) and reports the principal's type
+in the assignment; a type other than the requested one fails the step for good, naming the
+principal and both types, after taking back the grant this run made.
 """
 
 from __future__ import annotations
@@ -157,15 +162,20 @@ def _grant(
     existing = _get(authz, inp.scope, name)
     if existing is not None:
         ours = inp.instance_id is not None and marked_by(existing.description) == inp.instance_id
+        _check_type(authz, inp, existing, name, ours)
         return _record(assignment_id, ours, inp)
     try:
-        authz.role_assignments.create(
+        made = authz.role_assignments.create(
             inp.scope,
             name,
             RoleAssignmentCreateParameters(
                 role_definition_id=role_id,
                 principal_id=inp.principal_id,
-                principal_type=inp.principal_type,
+                # No principalType: with it ARM skips its directory check and a mistyped id
+                # becomes a grant to nobody. Without it ARM answers PrincipalNotFound (transient
+                # for a while: replication) and reports the principal's real type. It must be
+                # None explicitly: the SDK's model defaults it to 'User'.
+                principal_type=None,  # type: ignore[arg-type]
                 description=mark(inp.instance_id) if inp.instance_id else None,
             ),
         )
@@ -173,7 +183,27 @@ def _grant(
         if exc.error is not None and exc.error.code == "RoleAssignmentExists":
             return _record(assignment_id, False, inp)
         raise
+    _check_type(authz, inp, made, name, ours=True)
     return _record(assignment_id, True, inp)
+
+
+def _check_type(
+    authz: Any, inp: AssignRoleInput, assignment: RoleAssignment, name: str, ours: bool
+) -> None:
+    """The principal is of the requested type, else a permanent failure (after taking back a
+    grant this run made for it: the request meant someone else)."""
+    actual = assignment.principal_type
+    if actual is None or str(actual) == inp.principal_type:
+        return
+    if ours:
+        _delete(authz, inp.scope, name)
+    raise StepError(
+        "permanent",
+        "PrincipalTypeMismatch",
+        f"grant '{inp.role_name}' at {inp.scope}: principal {inp.principal_id} is a "
+        f"'{actual}' in the directory, not the '{inp.principal_type}' the request names; "
+        "correct the request's principalId or principalType.",
+    )
 
 
 def _record(assignment_id: str, created: bool, inp: AssignRoleInput) -> RoleRecord:

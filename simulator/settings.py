@@ -37,6 +37,11 @@ class Timings:
     # under every value: "accept" (links at once), "refuse" (409 until the build succeeded),
     # "await-build" (accepted; the link stays Updating until the build ends, then follows it).
     config_connection_during_build: str = "accept"
+    # Whether a role assignment PUT that sets principalType still checks the directory (a
+    # principal not found, or still replicating, is then PrincipalNotFound). Real ARM skips it
+    # ("skipped": the grant is made even for a principal that does not exist); "performed"
+    # checks as without principalType (simulator/README.md, Authorization behaviour).
+    directory_check_with_principal_type: str = "skipped"
 
     @property
     def short_operation(self) -> dt.timedelta:
@@ -81,7 +86,10 @@ def _coerce(name: str, f: dataclasses.Field[Any], value: Any) -> Any:
     return int(value) if kind.startswith("int") else float(value)
 
 
-_CHOICES = {"config_connection_during_build": ("accept", "refuse", "await-build")}
+_CHOICES = {
+    "config_connection_during_build": ("accept", "refuse", "await-build"),
+    "directory_check_with_principal_type": ("skipped", "performed"),
+}
 
 
 def _camel(snake: str) -> str:

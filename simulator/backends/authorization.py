@@ -11,12 +11,20 @@ Behaviour (arm-behaviour.md §3.9, api 2022-04-01):
   naming the existing assignment (azure-cli#31995); a re-PUT of the same name with the same
   properties succeeds (azure-cli#23770); changing role or principal under the same name is
   ``RoleAssignmentUpdateNotPermitted``.
-* Principals come from the seeded directory. An unknown principal is 400 ``PrincipalNotFound``;
-  so is a principal whose ``replicationDelaySeconds`` has not yet passed on the simulator clock
-  since it was added (Entra replication). Setting ``principalType`` does NOT avoid that delay
-  unless the principal carries ``"principalTypeSkipsReplicationDelay": true``: the docs say
-  principalType *usually* avoids it, MicrosoftDocs/azure-docs#103085 reports it still
-  happening, and keeping it by default lets tests exercise the workflow's transient path.
+* Principals come from the seeded directory. Without ``principalType`` the PUT checks it: an
+  unknown principal is 400 ``PrincipalNotFound``; so is a principal whose
+  ``replicationDelaySeconds`` has not yet passed on the simulator clock since it was added
+  (Entra replication), and the assignment takes the principal's type from the directory.
+* With ``principalType`` ARM skips that check (the switch ``directoryCheckWithPrincipalType``,
+  default ``skipped``): a principal it cannot find, missing or still replicating, gets the
+  grant with the type the caller sent, so a mistyped id becomes an orphan grant (Azure
+  service team in hashicorp/terraform-provider-azurerm#4168; Azure/AgentBaker#8251: "tells ARM
+  to skip the AAD principal lookup"; the PrincipalNotFound message itself). A principal it does
+  find with another type is 400 ``UnmatchedPrincipalType`` either way
+  (Azure/modern-web-app-pattern-dotnet#129). ``performed`` checks as without ``principalType``,
+  except for a principal seeded with ``"principalTypeSkipsReplicationDelay": true``, whose
+  replication delay ``principalType`` does avoid (MicrosoftDocs/azure-docs#103085 reports the
+  delay happening despite principalType).
 """
 
 from __future__ import annotations
@@ -565,16 +573,27 @@ class AuthorizationBackend(Backend):
         return guid
 
     def _principal(self, principal_id: str, given_type: Any) -> Principal:
+        """The principal the assignment is for, as ARM's directory look-up sees it."""
         principal = self.principals.get(principal_id.lower())
-        if principal is None:
-            raise errors.principal_not_found(principal_id, self.tenant_id)
         # Not yet replicated to the directory replica ARM asks (see module docstring).
-        replicating = self.sim.clock.now() < principal.visible_at()
-        if replicating and not (given_type and principal.principal_type_skips_delay):
-            raise errors.principal_not_found(principal_id, self.tenant_id)
-        if given_type is not None and given_type != principal.type:
-            raise errors.unmatched_principal_type(principal_id, principal.type, str(given_type))
-        return principal
+        replicating = principal is not None and self.sim.clock.now() < principal.visible_at()
+        found = principal if principal is not None and not replicating else None
+        if found is not None and given_type is not None and given_type != found.type:
+            raise errors.unmatched_principal_type(principal_id, found.type, str(given_type))
+        if found is not None:
+            return found
+        skips = self.sim.timings.directory_check_with_principal_type == "skipped"
+        if given_type is not None and (
+            skips or (principal is not None and principal.principal_type_skips_delay)
+        ):
+            # Not found, not checked: the grant is made with the type the caller sent.
+            return Principal(
+                id=principal_id.lower(),
+                type=str(given_type),
+                display_name="",
+                added_at=self.sim.clock.now(),
+            )
+        raise errors.principal_not_found(principal_id, self.tenant_id)
 
 
 def _subscription_of(scope: str) -> str | None:

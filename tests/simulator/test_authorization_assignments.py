@@ -134,9 +134,12 @@ def test_other_name_same_assignment_is_role_assignment_exists(authz):
 
 
 def test_unknown_principal_is_principal_not_found(authz):
+    # Without principalType, as ARM checks the directory only then (see the switch tests below).
     stranger = "dead0000-0000-4000-8000-00000000beef"
     with pytest.raises(HttpResponseError) as err:
-        authz.role_assignments.create(APIM_ID, str(uuid.uuid4()), _params(stranger))
+        authz.role_assignments.create(
+            APIM_ID, str(uuid.uuid4()), _params(stranger, principal_type=None)
+        )
     assert err.value.status_code == 400
     assert err.value.error.code == "PrincipalNotFound"
     assert stranger.replace("-", "") in err.value.error.message
@@ -146,6 +149,7 @@ def test_unknown_principal_is_principal_not_found(authz):
 def test_replication_delay_is_transient_even_with_principal_type(own_simulator):
     sim = SimControl(own_simulator)
     sim.call("POST", "/_sim/reset")
+    sim.timings(directoryCheckWithPrincipalType="performed")
     authz = AuthorizationManagementClient(StaticToken(), SUB, **_kwargs(own_simulator))
     # Carol is seeded with a 120 s replication delay.
     name = _name(APIM_ID, READER, CAROL)
@@ -157,6 +161,7 @@ def test_replication_delay_is_transient_even_with_principal_type(own_simulator):
 
 
 def test_principal_flag_lets_principal_type_skip_the_delay(authz, sim):
+    sim.timings(directoryCheckWithPrincipalType="performed")
     fresh = "f2e50000-0000-4000-8000-000000000006"
     added = sim.call(
         "POST",
@@ -324,3 +329,66 @@ def test_assignments_are_in_state_and_can_be_seeded(authz, sim):
     assert authz.role_assignments.get(VNET_ID, name).principal_type == "User"
     with pytest.raises(ResourceExistsError):
         authz.role_assignments.create(VNET_ID, str(uuid.uuid4()), _params(BOB))
+
+
+# --- the directory check when principalType is set (switch directoryCheckWithPrincipalType) ---
+
+STRANGER = "dead0000-0000-4000-8000-00000000beef"
+
+
+def test_with_principal_type_arm_skips_the_directory_check_by_default(authz, sim):
+    # A mistyped principal id with principalType becomes a grant: the orphan real ARM makes.
+    assert sim.call("GET", "/_sim/timings")["directoryCheckWithPrincipalType"] == "skipped"
+    made = authz.role_assignments.create(
+        APIM_ID, str(uuid.uuid4()), _params(STRANGER, principal_type="User")
+    )
+    assert made.principal_id == STRANGER and made.principal_type == "User"
+    assert sim.resource(made.id) is not None
+
+
+def test_with_principal_type_a_replicating_principal_is_granted_at_once_by_default(own_simulator):
+    sim = SimControl(own_simulator)
+    sim.call("POST", "/_sim/reset")
+    authz = AuthorizationManagementClient(StaticToken(), SUB, **_kwargs(own_simulator))
+    made = authz.role_assignments.create(APIM_ID, str(uuid.uuid4()), _params(CAROL))  # 120 s
+    assert made.principal_type == "User"
+
+
+@pytest.mark.parametrize("check", ["skipped", "performed"])
+def test_without_principal_type_the_directory_is_always_checked(authz, sim, check):
+    sim.timings(directoryCheckWithPrincipalType=check)
+    with pytest.raises(HttpResponseError) as err:
+        authz.role_assignments.create(
+            APIM_ID, str(uuid.uuid4()), _params(STRANGER, principal_type=None)
+        )
+    assert err.value.error.code == "PrincipalNotFound"
+    made = authz.role_assignments.create(
+        APIM_ID, str(uuid.uuid4()), _params(GROUP, principal_type=None)
+    )
+    assert made.principal_type == "Group"  # filled from the directory
+
+
+def test_the_directory_check_with_principal_type_can_be_switched_on(authz, sim):
+    sim.timings(directoryCheckWithPrincipalType="performed")
+    with pytest.raises(HttpResponseError) as err:
+        authz.role_assignments.create(
+            APIM_ID, str(uuid.uuid4()), _params(STRANGER, principal_type="User")
+        )
+    assert err.value.error.code == "PrincipalNotFound"
+    assert [a for a in sim.state()["resources"] if "roleAssignments" in a["type"]] == []
+
+
+@pytest.mark.parametrize("check", ["skipped", "performed"])
+def test_a_principal_found_with_another_type_is_unmatched_under_both_values(authz, sim, check):
+    sim.timings(directoryCheckWithPrincipalType=check)
+    with pytest.raises(HttpResponseError) as err:
+        authz.role_assignments.create(
+            APIM_ID, str(uuid.uuid4()), _params(GROUP, principal_type="User")
+        )
+    assert err.value.error.code == "UnmatchedPrincipalType"
+
+
+def test_the_switch_refuses_other_values(sim):
+    status, _, body = sim.raw("POST", "/_sim/timings", {"directoryCheckWithPrincipalType": "maybe"})
+    assert status == 400
+    assert "skipped" in body["error"]["message"] and "performed" in body["error"]["message"]
