@@ -4,12 +4,19 @@ A request may come bare or as the ``data`` of a CloudEvents 1.0 envelope. Name r
 ones azure-mgmt-apimanagement checks client-side (arm-behaviour.md §1); role names per scope
 are the built-ins of §3.9. docs/request-contract.md documents it and docs/request.schema.json
 is generated from these models (:func:`json_schema`).
+
+Strict on purpose (issue 19): every pattern matches the whole value (fullmatch: ``$`` would let
+a trailing newline through); :func:`parse_request` validates with strict JSON types (``capacity:
+true`` or ``"2"`` is not a number); no name or id that reaches an ARM URL, a header or a tag
+carries a control or invisible formatting character, and text carries none but the line breaks
+a description may have (:func:`char_problem`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 import uuid
 from typing import Any, Literal
 
@@ -17,26 +24,76 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from shared.wire_model import WireModel
 
-GATEWAY_NAME = re.compile(r"^[a-zA-Z](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$")
-WORKSPACE_NAME = re.compile(r"^[^*#&+:<>?]+$")
-TICKET_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-_ARM_SEGMENT = r"[^/]+"
+# \A and \Z anchor the whole string, so .match and .fullmatch agree (``$`` also matches before a
+# final newline). Names and ids must also pass char_problem (no control characters).
+GATEWAY_NAME = re.compile(r"\A[a-zA-Z](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?\Z")
+# The SDK's rule, plus / \ % which would change (or re-encode into) the workspace's ARM URL.
+WORKSPACE_NAME = re.compile(r"\A[^*#&+:<>?/\\%]+\Z")
+TICKET_ID = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
+# An ARM id segment: no separator, no whitespace, nothing a URL gives a meaning to (? # %) and
+# no backslash; no ARM name has any of them.
+_ARM_SEGMENT = r"[^/\\?#%\s]+"
 SERVICE_ID = re.compile(
-    rf"^/subscriptions/{_ARM_SEGMENT}/resourceGroups/{_ARM_SEGMENT}"
-    rf"/providers/Microsoft\.ApiManagement/service/{_ARM_SEGMENT}$",
+    rf"\A/subscriptions/{_ARM_SEGMENT}/resourceGroups/{_ARM_SEGMENT}"
+    rf"/providers/Microsoft\.ApiManagement/service/{_ARM_SEGMENT}\Z",
     re.IGNORECASE,
 )
 SUBNET_ID = re.compile(
-    rf"^/subscriptions/{_ARM_SEGMENT}/resourceGroups/{_ARM_SEGMENT}/providers/Microsoft\.Network"
-    rf"/virtualNetworks/{_ARM_SEGMENT}/subnets/{_ARM_SEGMENT}$",
+    rf"\A/subscriptions/{_ARM_SEGMENT}/resourceGroups/{_ARM_SEGMENT}/providers/Microsoft\.Network"
+    rf"/virtualNetworks/{_ARM_SEGMENT}/subnets/{_ARM_SEGMENT}\Z",
     re.IGNORECASE,
 )
 GATEWAY_ID = re.compile(
-    rf"^/subscriptions/{_ARM_SEGMENT}/resourceGroups/{_ARM_SEGMENT}"
-    rf"/providers/Microsoft\.ApiManagement/gateways/{_ARM_SEGMENT}$",
+    rf"\A/subscriptions/{_ARM_SEGMENT}/resourceGroups/{_ARM_SEGMENT}"
+    rf"/providers/Microsoft\.ApiManagement/gateways/{_ARM_SEGMENT}\Z",
     re.IGNORECASE,
 )
-GROUP_ID = re.compile(rf"^/subscriptions/{_ARM_SEGMENT}/resourceGroups/{_ARM_SEGMENT}$", re.I)
+GROUP_ID = re.compile(rf"\A/subscriptions/{_ARM_SEGMENT}/resourceGroups/{_ARM_SEGMENT}\Z", re.I)
+
+# Bidirectional embedding/override/isolate marks: they make text read differently from what it
+# holds (CVE-2021-42574, "Trojan Source"), so no text carries them either.
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_LINE_BREAKS = frozenset("\t\n\r")
+
+
+def char_problem(value: str, *, name: bool = True, line_breaks: bool = False) -> str | None:
+    """Why ``value`` cannot be used, or None: the first character it must not hold.
+
+    Never: control characters (Unicode Cc: C0, DEL, C1), lone surrogates (Cs), line and
+    paragraph separators (Zl, Zp), bidirectional marks. A ``name`` (anything that reaches an ARM
+    URL, a header or a tag) also holds no other invisible formatting character (Cf) or private
+    use character (Co); ``line_breaks`` lets free text keep tab, LF and CR. The message names the
+    character by code point and never repeats it.
+    """
+    for offset, char in enumerate(value):
+        if line_breaks and char in _LINE_BREAKS:
+            continue
+        category = unicodedata.category(char)
+        if (
+            category in ("Cc", "Cs", "Zl", "Zp")
+            or char in _BIDI
+            or (name and category in ("Cf", "Co"))
+        ):
+            kind = "control or invisible formatting" if name else "control"
+            return f"must not contain {kind} characters (U+{ord(char):04X} at offset {offset})"
+    return None
+
+
+def _name_rules(value: str | None) -> str | None:
+    if value is not None and (problem := char_problem(value)):
+        raise ValueError(problem)
+    return value
+
+
+def _text_rules(value: str | None, *, line_breaks: bool = False, blank: bool = True) -> str | None:
+    if value is None:
+        return None
+    if problem := char_problem(value, name=False, line_breaks=line_breaks):
+        raise ValueError(problem)
+    if not blank and not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
 
 ROLES_BY_SCOPE: dict[str, tuple[str, ...]] = {
     "service": (
@@ -79,21 +136,37 @@ class WorkspaceSpec(WireModel):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        if not WORKSPACE_NAME.match(v):
-            raise ValueError("must not contain any of * # & + : < > ?")
+        _name_rules(v)
+        if not WORKSPACE_NAME.fullmatch(v):
+            raise ValueError("must not contain any of * # & + : < > ? / \\ %")
         return v
+
+    @field_validator("display_name")
+    @classmethod
+    def _display_name(cls, v: str) -> str:
+        return str(_text_rules(v, blank=False))
+
+    @field_validator("description")
+    @classmethod
+    def _description(cls, v: str) -> str:
+        return str(_text_rules(v, line_breaks=True))
 
 
 class NetworkSpec(WireModel):
     mode: NetworkModeName
     subnet_id: str | None = None
 
+    @field_validator("subnet_id")
+    @classmethod
+    def _subnet_chars(cls, v: str | None) -> str | None:
+        return _name_rules(v)
+
     @model_validator(mode="after")
     def _subnet(self) -> NetworkSpec:
         problems = []
         if self.mode == "none" and self.subnet_id:
             problems.append(("subnetId", "must be absent when mode is 'none'"))
-        elif self.subnet_id and not SUBNET_ID.match(self.subnet_id):
+        elif self.subnet_id and not SUBNET_ID.fullmatch(self.subnet_id):
             problems.append(
                 ("subnetId", "must be a subnet id: /subscriptions/<sub>/resourceGroups/<rg>/"
                  "providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>")
@@ -111,7 +184,8 @@ class GatewaySpec(WireModel):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str | None) -> str | None:
-        if v is not None and not GATEWAY_NAME.match(v):
+        _name_rules(v)
+        if v is not None and not GATEWAY_NAME.fullmatch(v):
             raise ValueError(
                 "must start with a letter, hold letters, digits and hyphens, and not end with a "
                 "hyphen"
@@ -121,7 +195,8 @@ class GatewaySpec(WireModel):
     @field_validator("existing_gateway_id")
     @classmethod
     def _existing(cls, v: str | None) -> str | None:
-        if v is not None and not GATEWAY_ID.match(v):
+        _name_rules(v)
+        if v is not None and not GATEWAY_ID.fullmatch(v):
             raise ValueError("must be a Microsoft.ApiManagement/gateways resource id")
         return v
 
@@ -151,7 +226,8 @@ class DnsSpec(WireModel):
     @field_validator("resource_group_id")
     @classmethod
     def _group(cls, v: str) -> str:
-        if not GROUP_ID.match(v):
+        _name_rules(v)
+        if not GROUP_ID.fullmatch(v):
             raise ValueError(
                 "must be a resource group id: /subscriptions/<sub>/resourceGroups/<rg>"
             )
@@ -184,6 +260,18 @@ class NotifySpec(WireModel):
     reply_to: str | None = Field(default=None, max_length=260)
     emails: list[str] = Field(default_factory=list, max_length=20)
 
+    @field_validator("reply_to")
+    @classmethod
+    def _reply_to(cls, v: str | None) -> str | None:
+        return _text_rules(v)
+
+    @field_validator("emails")
+    @classmethod
+    def _emails(cls, v: list[str]) -> list[str]:
+        for address in v:
+            _text_rules(address)
+        return v
+
 
 class OnboardingRequest(WireModel):
     ticket_id: str
@@ -199,16 +287,24 @@ class OnboardingRequest(WireModel):
     @field_validator("ticket_id")
     @classmethod
     def _ticket(cls, v: str) -> str:
-        if not TICKET_ID.match(v):
+        _name_rules(v)
+        if not TICKET_ID.fullmatch(v):
             raise ValueError("must be 1-64 letters, digits, '.', '_' or '-', starting alphanumeric")
         return v
 
     @field_validator("apim_service_id")
     @classmethod
     def _service(cls, v: str) -> str:
-        if not SERVICE_ID.match(v):
+        _name_rules(v)
+        if not SERVICE_ID.fullmatch(v):
             raise ValueError("must be a Microsoft.ApiManagement/service resource id")
         return v
+
+    @field_validator("team", "requested_by")
+    @classmethod
+    def _texts(cls, v: str) -> str:
+        # team goes into tags and events; requestedBy into the run's record.
+        return str(_text_rules(v, blank=False))
 
     @model_validator(mode="after")
     def _cross_fields(self) -> OnboardingRequest:
@@ -249,14 +345,14 @@ def instance_id_for(ticket_id: str) -> str:
     and share 32 bits of SHA-256. Ids hold no ``/ \\ # ?`` and are at most 81 characters.
     """
     readable = "onboard-" + re.sub(r"[^a-z0-9-]", "-", ticket_id.lower())
-    if _PLAIN_TICKET.match(ticket_id):
+    if _PLAIN_TICKET.fullmatch(ticket_id):
         return readable
     digest = hashlib.sha256(ticket_id.encode("utf-8")).hexdigest()[:_TICKET_HASH_CHARS]
     return f"{readable}_{digest}"
 
 
 # Tickets whose lower-cased form is their whole identity; not one that looks like a retry id.
-_PLAIN_TICKET = re.compile(r"^(?![A-Z0-9-]*-R[0-9]+$)[A-Z0-9][A-Z0-9-]*$")
+_PLAIN_TICKET = re.compile(r"\A(?![A-Z0-9-]*-R[0-9]+\Z)[A-Z0-9][A-Z0-9-]*\Z")
 _TICKET_HASH_CHARS = 8
 
 
@@ -297,7 +393,9 @@ def parse_request(payload: Any) -> OnboardingRequest:
             raise RequestInvalid(errors)
         payload = payload["data"]
     try:
-        return OnboardingRequest.model_validate(payload)
+        # strict: JSON types as they are (no true -> 1, "2" -> 2, 2.0 -> 2). A saga input read
+        # back later (orchestrator, retry) was dumped from a valid request and validates laxly.
+        return OnboardingRequest.model_validate(payload, strict=True)
     except ValidationError as exc:
         raise RequestInvalid([f for e in exc.errors() for f in _field_errors(e)]) from None
 
@@ -309,7 +407,9 @@ def _join(base: str, rest: str) -> str:
 
 
 def _field_errors(err: Any) -> list[FieldError]:
-    loc = [str(p) for p in err.get("loc", ())]
+    # A location can be a key the sender made up: never hand its control characters back.
+    loc = [str(p) if char_problem(str(p), name=False) is None else ascii(str(p))[1:-1]
+           for p in err.get("loc", ())]  # fmt: skip
     path = ".".join(p if not p.isdigit() else f"[{p}]" for p in loc).replace(".[", "[")
     cause = (err.get("ctx") or {}).get("error")
     if isinstance(cause, FieldRules):

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Mapping
 from typing import Any
 
 from shared.guardrails import Violation
-from shared.request import FieldError, OnboardingRequest, RequestInvalid, parse_request
+from shared.request import (
+    FieldError,
+    OnboardingRequest,
+    RequestInvalid,
+    char_problem,
+    parse_request,
+)
 from shared.saga_models import Requester, SagaInput, SagaPolicy
 
 MAX_BODY_BYTES = 64 * 1024
@@ -58,24 +65,111 @@ class RequestTooLarge(RequestInvalid):
     """The body is over MAX_BODY_BYTES (HTTP answers 413; Service Bus rejects it as invalid)."""
 
 
+class BodyUnreadable(RequestInvalid):
+    """The body is not one UTF-8 JSON document; ``category`` says how (``empty``, ``notUtf8``,
+    ``notJson``), the names the Service Bus trigger's rejected events use."""
+
+    def __init__(self, category: str, message: str) -> None:
+        super().__init__([FieldError(field="$", message=message)])
+        self.category = category
+
+
 def decode(body: bytes) -> OnboardingRequest:
-    """The request in ``body``; RequestInvalid names every problem (never raw exception text)."""
+    """The request in ``body``; RequestInvalid names every problem (never raw exception text).
+
+    The body must be one JSON document (RFC 8259) in UTF-8 without a byte order mark: Python's
+    ``json.loads(bytes)`` would also read UTF-16 and UTF-32, and ``NaN``/``Infinity``, and let
+    the last of two equal keys win silently; none of that is accepted here.
+    """
     if len(body) > MAX_BODY_BYTES:
         raise RequestTooLarge(
             [FieldError(field="$", message=f"the request is larger than {MAX_BODY_BYTES} bytes")]
         )
+    text = _utf8_text(body)
+    repeated: dict[int, list[str]] = {}
     try:
-        payload = json.loads(body)
+        payload = json.loads(
+            text,
+            parse_constant=_no_constant,
+            object_pairs_hook=lambda pairs: _object(pairs, repeated),
+        )
     except (ValueError, RecursionError) as exc:
-        # ValueError covers bad JSON and bad encodings but also an integer literal over Python's
-        # digit limit; RecursionError is JSON nested deeper than the parser's stack.
+        # ValueError covers bad JSON but also an integer literal over Python's digit limit and
+        # NaN/Infinity; RecursionError is JSON nested deeper than the parser's stack.
         message = (
             "nested too deeply"
             if isinstance(exc, RecursionError)
             else f"not valid JSON (line {getattr(exc, 'lineno', 1)})"
         )
-        raise RequestInvalid([FieldError(field="$", message=message)]) from None
+        raise BodyUnreadable("notJson", message) from None
+    if repeated:
+        raise RequestInvalid(_repeated_keys(payload, repeated))
     return parse_request(payload)
+
+
+def _utf8_text(body: bytes) -> str:
+    if not body.strip():
+        raise BodyUnreadable("empty", "the request is empty")
+    if body.startswith(codecs.BOM_UTF8):
+        raise BodyUnreadable(
+            "notUtf8", "the request starts with a byte order mark; send UTF-8 JSON without one"
+        )
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BodyUnreadable(
+            "notUtf8",
+            f"the request is not UTF-8 text (invalid byte at offset {exc.start}); send UTF-8 JSON",
+        ) from None
+    if "\x00" in text:
+        # Valid UTF-8, but JSON text never holds a raw NUL: UTF-16/32 without a byte order mark.
+        raise BodyUnreadable(
+            "notUtf8", "the request holds NUL bytes (UTF-16 or UTF-32 text?); send UTF-8 JSON"
+        )
+    return text
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _object(pairs: list[tuple[str, Any]], repeated: dict[int, list[str]]) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            repeated.setdefault(id(obj), []).append(key)
+        obj[key] = value
+    return obj
+
+
+def _repeated_keys(payload: Any, repeated: dict[int, list[str]]) -> list[FieldError]:
+    """One error per key given twice in an object, at its path (in a CloudEvents envelope, a
+    problem inside ``data`` is named by its path in the request, as parse_request does)."""
+    errors: list[FieldError] = []
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            for key in dict.fromkeys(repeated.get(id(node), [])):
+                field = _join(path, _safe_key(key))
+                errors.append(FieldError(field=field, message="is given more than once"))
+            for key, value in node.items():
+                inside_data = not path and key == "data" and "specversion" in node
+                walk(value, "" if inside_data else _join(path, _safe_key(key)))
+        elif isinstance(node, list):
+            for i, item in enumerate(node):
+                walk(item, f"{path}[{i}]")
+
+    walk(payload, "")
+    return errors
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _safe_key(key: str) -> str:
+    # A key is the sender's text: never hand a control character back inside a field path.
+    return key if char_problem(key, name=False) is None else ascii(key)[1:-1]
 
 
 def saga_input(

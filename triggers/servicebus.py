@@ -32,9 +32,9 @@ import azure.functions as func
 
 from activities.notifications import publish_event
 from shared.guardrails import Violation
-from shared.request import TICKET_ID, FieldError, RequestInvalid
+from shared.request import TICKET_ID, FieldError, RequestInvalid, char_problem
 from shared.saga_models import Requester
-from triggers.intake import MAX_BODY_BYTES, RequestTooLarge, decode, saga_input
+from triggers.intake import MAX_BODY_BYTES, BodyUnreadable, RequestTooLarge, decode, saga_input
 from triggers.run_start import start_or_find
 from triggers.settings import guardrails, saga_policy
 
@@ -111,24 +111,23 @@ def _why_invalid(invalid: RequestInvalid, body: bytes) -> tuple[str, str]:
             "send it again."
         )
     only = invalid.errors[0] if len(invalid.errors) == 1 else None
-    if only is not None and only.field == "$":
-        if not body.strip():
+    if isinstance(invalid, BodyUnreadable) and only is not None:
+        if invalid.category == "empty":
             return "empty", (
                 "The message body is empty. Send the onboarding request as a UTF-8 JSON object "
                 f"({CONTRACT_DOC})."
             )
-        try:
-            body.decode("utf-8")
-        except UnicodeDecodeError as exc:
+        if invalid.category == "notUtf8":
+            why = only.message.removeprefix("the request ").split(";")[0]
             return "notUtf8", (
-                f"The message body is not UTF-8 text (invalid byte at offset {exc.start}). Send "
-                f"the onboarding request as UTF-8 encoded JSON ({CONTRACT_DOC})."
+                f"The message body is not UTF-8 JSON: it {why}. Send the onboarding request as "
+                f"UTF-8 encoded JSON without a byte order mark ({CONTRACT_DOC})."
             )
-        if only.message.startswith("not valid JSON") or only.message == "nested too deeply":
-            return "notJson", (
-                f"The message body is {only.message}. Send the onboarding request as one JSON "
-                f"object ({CONTRACT_DOC}); the body below is what arrived."
-            )
+        return "notJson", (
+            f"The message body is {only.message}. Send the onboarding request as one JSON "
+            f"object ({CONTRACT_DOC}); the body below is what arrived."
+        )
+    if only is not None and only.field == "$":
         return "notObject", (
             f"The message body is JSON but {only.message.removeprefix('the request ')}, not "
             "an array or a single value. Send one onboarding request per message."
@@ -202,13 +201,13 @@ def _kept_body(body: bytes) -> dict[str, Any]:
 def _ticket_of(body: bytes) -> str | None:
     """The body's ticket id when it is a well-formed one (bare request or CloudEvents data)."""
     try:
-        payload = json.loads(body)
+        payload = json.loads(body.decode("utf-8"))  # UnicodeDecodeError is a ValueError
     except (ValueError, RecursionError):
         return None
     if isinstance(payload, dict) and isinstance(payload.get("data"), dict):
         payload = payload["data"] if "specversion" in payload else payload
     ticket = payload.get("ticketId") if isinstance(payload, dict) else None
-    return ticket if isinstance(ticket, str) and TICKET_ID.match(ticket) else None
+    return ticket if isinstance(ticket, str) and TICKET_ID.fullmatch(ticket) else None
 
 
 def _bounded(error: FieldError) -> dict[str, Any]:
@@ -227,5 +226,8 @@ def _iso(value: Any) -> str | None:
 def _property(msg: func.ServiceBusMessage, name: str) -> str | None:
     props = getattr(msg, "application_properties", None) or {}
     value = props.get(name)
-    # Bounded like the contract's requestedBy: a property is sender-controlled text.
-    return (value.strip()[:256] or None) if isinstance(value, str) else None
+    # Bounded like the contract's requestedBy: a property is sender-controlled text, and one
+    # holding control characters is not used at all (the request's own requestedBy is).
+    if not isinstance(value, str) or char_problem(value, name=False) is not None:
+        return None
+    return value.strip()[:256] or None
