@@ -42,7 +42,7 @@ from azure.mgmt.authorization.v2022_04_01.models import (
     RoleAssignmentCreateParameters,
 )
 
-from activities.arm_errors import classify
+from activities.arm_action import arm_action, undo_action
 from shared.access_models import AssignRoleInput, RoleRecord
 from shared.arm_ids import ArmId
 from shared.azure_clients import ClientFactory, clients
@@ -74,7 +74,7 @@ def assign_role(inp: AssignRoleInput, factory: ClientFactory | None = None) -> R
     authz = (factory or clients()).authorization(ArmId.parse(inp.scope).subscription)
     action = f"grant '{inp.role_name}' to {inp.principal_id} at {inp.scope}"
     index = _index()
-    try:
+    with arm_action(action):
         found = list(
             authz.role_definitions.list(inp.scope, filter=f"roleName eq '{inp.role_name}'")
         )
@@ -98,8 +98,6 @@ def assign_role(inp: AssignRoleInput, factory: ClientFactory | None = None) -> R
             with contextlib.suppress(Exception):
                 index.release(name, instance_id)
             raise
-    except HttpResponseError as exc:
-        raise classify(exc, action) from None
 
 
 def remove_role(record: RoleRecord, factory: ClientFactory | None = None) -> None:
@@ -108,7 +106,7 @@ def remove_role(record: RoleRecord, factory: ClientFactory | None = None) -> Non
     authz = (factory or clients()).authorization(assignment.subscription)
     action = f"remove role assignment {name}"
     index = _index()
-    try:
+    with undo_action(action):  # a 404 anywhere: already gone, done
         if index is None:
             if record.created:
                 log.info(
@@ -148,8 +146,6 @@ def remove_role(record: RoleRecord, factory: ClientFactory | None = None) -> Non
                 extra={"instanceId": record.instance_id},
             )
             _put_back(authz, scope, name, existing, late[0])
-    except HttpResponseError as exc:
-        raise classify(exc, action) from None
 
 
 # --- internals ----------------------------------------------------------------------------

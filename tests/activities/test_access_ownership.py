@@ -18,6 +18,7 @@ from activities.authorization import assign_role, remove_role
 from shared.access_models import AssignRoleInput, RoleRecord
 from shared.azure_clients import reset_clients
 from shared.run_index_store import RunIndex, run_index_table
+from shared.step_errors import StepError
 from tests.simulator.conftest import APIM_ID, GROUP, SimControl
 
 ROLE = "API Management Service Workspace API Developer"
@@ -205,3 +206,25 @@ def _name_of(factory: Any) -> str:
 def _role_id(factory: Any) -> str:
     authz = factory.authorization(APIM_ID.split("/")[2])
     return str(next(iter(authz.role_definitions.list(APIM_ID, filter=f"roleName eq '{ROLE}'"))).id)
+
+
+# --- transport failures are transient (DESIGN.md §3), in the grant and in its undo -----------
+
+
+def test_a_dropped_connection_on_the_grant_is_transient_and_leaves_no_reliance(sim, factory, index):
+    sim.fault(method="PUT", path="*/roleAssignments/*", reset=True, count=1)
+    with pytest.raises(StepError) as err:
+        assign_role(_grant(RUN_A), factory)
+    assert err.value.kind == "transient"
+    assert _reliance_rows(sim) == []
+    assert assign_role(_grant(RUN_A), factory).created  # the retry
+
+
+def test_a_dropped_connection_in_the_undo_is_transient(sim, factory, index):
+    record = assign_role(_grant(RUN_A), factory)
+    sim.fault(method="DELETE", path="*/roleAssignments/*", reset=True, count=1)
+    with pytest.raises(StepError) as err:
+        remove_role(record, factory)
+    assert err.value.kind == "transient"
+    remove_role(record, factory)  # the retry
+    assert sim.resource(record.assignment_id) is None
