@@ -132,12 +132,14 @@ UNDO_PRIVATE_DNS = Activity(
     "delete record, link and zone, each only if this run created it", policy="undo")
 ASSIGN_ROLE = Activity(
     "assign_role", "access", AssignRoleInput, RoleRecord,
-    "role assignment named uuid5(scope, role, principal); Exists is success",
+    "read first; if absent create it marked [onboarding:<instance>] without principalType, then "
+    "verify the principal's type; record reliance in the run index; Exists is success, not ours",
     undo="remove_role", policy="principal",
     made=lambda o: _made(o.assignment_id if o.created else None, o.assignment_id))
 REMOVE_ROLE = Activity(
     "remove_role", "access", RoleRecord, None,
-    "delete the assignment if this run created it; 404 is done", policy="undo")
+    "release this run's reliance; delete only if this run's mark is on it and no other run "
+    "relies on it (else hand the mark over); 404 is done", policy="undo")
 PUBLISH_EVENT = Activity(
     "publish_event", None, StatusEvent, None,
     "publish a milestone on the onboarding-events topic (best effort)")
