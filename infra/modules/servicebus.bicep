@@ -6,6 +6,8 @@
 // rbac-app.bicep; ticketing systems get Data Sender on the queue, see docs/deploy.md).
 // Shapes: https://learn.microsoft.com/azure/templates/microsoft.servicebus/namespaces
 //         https://learn.microsoft.com/azure/templates/microsoft.servicebus/namespaces/queues
+// API 2024-01-01: the newest GA version (azure-rest-api-specs, specification/servicebus,
+// stable/2024-01-01); the earlier 2022-10-01-preview is a preview.
 
 @description('Namespace name (6-50 characters).')
 @minLength(6)
@@ -24,10 +26,10 @@ param requestQueueName string = 'onboarding-requests'
 @description('Topic the app publishes status events to.')
 param eventsTopicName string = 'onboarding-events'
 
-@description('Subscriptions on the events topic (one per consumer).')
+@description('Subscriptions on the events topic (one per consumer), as docs/servicebus.md names them: ticketing (the ticketing system) and audit (audit and monitoring; keeps every event, rejections included).')
 param eventSubscriptionNames array = [
   'ticketing'
-  'operators'
+  'audit'
 ]
 
 @description('Deliveries of one message before Service Bus dead-letters it.')
@@ -35,7 +37,7 @@ param eventSubscriptionNames array = [
 @maxValue(100)
 param maxDeliveryCount int = 5
 
-resource namespace 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' = {
+resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
   name: name
   location: location
   tags: tags
@@ -54,7 +56,7 @@ resource namespace 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' = {
 
 // One run per ticket however often a message arrives: duplicate detection drops re-sends
 // with the same MessageId inside 10 minutes, and the app dedups on the instance id as well.
-resource requestQueue 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' = {
+resource requestQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
   parent: namespace
   name: requestQueueName
   properties: {
@@ -71,7 +73,7 @@ resource requestQueue 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview
 
 // The app derives each event's MessageId from run + milestone, so a retried publish is dropped
 // by the topic's duplicate detection (activities/notifications.py).
-resource eventsTopic 'Microsoft.ServiceBus/namespaces/topics@2022-10-01-preview' = {
+resource eventsTopic 'Microsoft.ServiceBus/namespaces/topics@2024-01-01' = {
   parent: namespace
   name: eventsTopicName
   properties: {
@@ -82,7 +84,7 @@ resource eventsTopic 'Microsoft.ServiceBus/namespaces/topics@2022-10-01-preview'
   }
 }
 
-resource eventSubscriptions 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2022-10-01-preview' = [
+resource eventSubscriptions 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2024-01-01' = [
   for sub in eventSubscriptionNames: {
     parent: eventsTopic
     name: sub
