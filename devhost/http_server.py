@@ -96,7 +96,8 @@ class HttpFront:
         if self.stats is not None:
             app.router.add_get("/_devhost/stats", self.stats_view)
         prefix = "/" + self.index.route_prefix if self.index.route_prefix else ""
-        app.router.add_route("*", prefix + "/{tail:.*}", self.trigger)
+        # [\s\S], not ".": a path with an encoded newline (%0A) is still the app's to answer.
+        app.router.add_route("*", prefix + r"/{tail:[\s\S]*}", self.trigger)
         return app
 
     # -- management API ---------------------------------------------------------------------

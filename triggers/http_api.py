@@ -27,6 +27,7 @@ from triggers.intake import (
     policy_problem,
     problem,
     query_flag,
+    run_id_problem,
     run_view,
     saga_input,
 )
@@ -92,24 +93,7 @@ async def start_onboarding(
         )
         return _json(policy_problem(violations), 403, mimetype="application/problem+json")
     if dry_run:
-        from activities.preflight import run_preflight  # reads only; see docs
-        from shared.preflight import PreflightInput
-
-        # The SDK reads block; run them off the event loop so other requests go on meanwhile.
-        result = await asyncio.to_thread(
-            run_preflight,
-            PreflightInput(
-                apim_service_id=request.apim_service_id,
-                mode=request.gateway.network.mode,
-                subnet_id=request.gateway.network.subnet_id,
-                workspace_name=request.workspace.name,
-                existing_gateway_id=request.gateway.existing_gateway_id,
-                instance_id=instance_id,
-            ),
-        )
-        return _json(
-            {"dryRun": True, "instanceId": instance_id, **result.model_dump(by_alias=True)}, 200
-        )
+        return await _dry_run(request, instance_id)
     status_url = f"{req.url.split('?')[0].rstrip('/')}/{instance_id}"
     requester = Requester(
         name=principal.name,
@@ -141,6 +125,24 @@ async def start_onboarding(
     return _json({"id": instance_id, "statusUrl": status_url}, 202, {"Location": status_url})
 
 
+async def _dry_run(request: Any, instance_id: str) -> func.HttpResponse:
+    """Preflight's real reads, then the plan: the saga procedure rehearsed on their answer."""
+    from activities.preflight import run_preflight  # reads only; see docs
+    from orchestrators.rehearsal import rehearse  # pure: runs the procedure, schedules nothing
+    from shared.saga_inputs import Run, preflight
+    from shared.saga_plan import plan_for
+
+    policy = saga_policy()
+    run = Run(request, plan_for(request, policy), instance_id)
+    # The SDK reads block; run them off the event loop so other requests go on meanwhile.
+    result = await asyncio.to_thread(run_preflight, preflight(run))
+    inp = {"request": request.model_dump(by_alias=True, mode="json"),
+           "policy": policy.model_dump(by_alias=True, mode="json")}  # fmt: skip
+    body = {"dryRun": True, "instanceId": instance_id, **result.model_dump(by_alias=True),
+            "plan": rehearse(inp, result, instance_id)}  # fmt: skip
+    return _json(body, 200)
+
+
 @bp.route(route="onboardings/{instance_id}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 @bp.durable_client_input(client_name="client")
 async def get_onboarding(
@@ -150,6 +152,9 @@ async def get_onboarding(
     if not isinstance(principal, Principal):
         return principal
     instance_id = req.route_params.get("instance_id", "")
+    if (bad := run_id_problem(instance_id)) is not None:
+        return problem_response(400, "The parameter 'id' is invalid", f"id: {bad}",
+                                errors=[{"field": "id", "message": bad}])  # fmt: skip
     status = await client.get_status(instance_id)
     if not status or status.runtime_status is None:
         return _json({"title": "No such onboarding", "status": 404, "id": instance_id}, 404,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,6 +20,17 @@ from shared.saga_models import Requester, SagaInput, SagaPolicy
 
 MAX_BODY_BYTES = 64 * 1024
 TERMINAL = {"Completed", "Failed", "Terminated", "Canceled"}
+# What a run id in a route can be: a ticket's run (shared/request.py instance_id_for: a-z 0-9 -
+# _), a retry of one (<id>-r<N>) or a sub-orchestration (<id>:<n>), with room to spare. The SDK
+# writes the id into its management URL unencoded, so "?", "#", "/", "." or ".." would address
+# something else (the instance list, another path): such an id is refused before any call.
+RUN_ID = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9._:-]{0,127}\Z")
+RUN_ID_RULE = "1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit"
+
+
+def run_id_problem(instance_id: str) -> str | None:
+    """Why ``instance_id`` (from a route) cannot be a run's id, or None."""
+    return None if RUN_ID.fullmatch(instance_id) else f"a run id holds {RUN_ID_RULE}"
 
 
 # The usual spellings of a boolean query parameter (compared case-insensitively, trimmed).

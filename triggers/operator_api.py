@@ -30,7 +30,7 @@ from shared.request import OnboardingRequest
 from shared.run_index_store import IndexUnavailable, RunIndex, index_enabled, run_index_table
 from shared.saga_models import SagaInput
 from triggers.auth import OPERATOR, READER, REQUESTER, Principal, authorize, problem_response
-from triggers.intake import TERMINAL, run_view
+from triggers.intake import TERMINAL, run_id_problem, run_view
 from triggers.run_start import record_new_run
 
 bp = df.Blueprint()
@@ -241,6 +241,8 @@ async def onboarding_timeline(
     if not isinstance(principal, Principal):
         return principal
     instance_id = req.route_params.get("instance_id", "")
+    if (bad := run_id_problem(instance_id)) is not None:
+        return _bad("id", bad)
     status = await _status(client, instance_id)
     if status is None:
         return _not_found(instance_id)
@@ -272,6 +274,8 @@ async def onboarding_history(
     if not isinstance(principal, Principal):
         return principal
     instance_id = req.route_params.get("instance_id", "")
+    if (bad := run_id_problem(instance_id)) is not None:
+        return _bad("id", bad)
     flags = {"show_history": True, "show_history_output": True}
     status = await _status(client, instance_id, **flags)
     if status is None:
@@ -304,11 +308,13 @@ async def _start_action(
     principal = authorize(req, OPERATOR)
     if not isinstance(principal, Principal):
         return principal
+    instance_id = req.route_params.get("instance_id", "")
+    if (bad := run_id_problem(instance_id)) is not None:
+        return _bad("id", bad)
     try:
         body = _body(req)
     except ValueError as err:
         return _bad("body", str(err))
-    instance_id = req.route_params.get("instance_id", "")
     status = await _status(client, instance_id, show_input=True)
     if status is None:
         return _not_found(instance_id)
