@@ -21,8 +21,10 @@ property, else the request's ``requestedBy`` field.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
+import hashlib
 import json
 import logging
 from typing import Any
@@ -42,10 +44,20 @@ bp = df.Blueprint()
 log = logging.getLogger("onboarding.servicebus")
 QUEUE = "onboarding-requests"
 
+# A rejected event must fit the topic: Service Bus Standard (our tier, infra/modules/
+# servicebus.bicep) takes messages of at most 256 KB including system and application
+# properties, Premium 100 MB (learn.microsoft.com/azure/service-bus-messaging/
+# service-bus-quotas, "Message size for a queue, topic, or subscription entity"). The event's
+# JSON is kept within MAX_EVENT_BYTES, leaving the rest for properties (a few hundred bytes
+# here; at most 64 KB for any message). Everything sender-driven in it has its own share and
+# is cut with a flag when it does not fit: the errors, the violations, then the body.
+MAX_EVENT_BYTES = 192 * 1024
+ERRORS_BUDGET = 48 * 1024
+VIOLATIONS_BUDGET = 24 * 1024
 # The rejected event keeps at most this much of the original body (flagged when cut).
 MAX_KEPT_BODY = 64 * 1024
-# JSON escaping can grow text up to 6x (control characters); past this the body goes as base64
-# (4/3), so a rejected event always fits the topic's 256 KiB message limit.
+# JSON escaping can grow text up to 6x (control characters, 12 bytes for an astral character);
+# past this the body goes as base64 (4/3) of what still fits.
 MAX_ESCAPED_BODY = 96 * 1024
 MAX_ERRORS = 100  # field errors are sender-driven (one per bad array item); keep the event small
 MAX_TEXT = 512
@@ -63,14 +75,14 @@ async def onboarding_message(
         request = decode(body)
     except RequestInvalid as invalid:
         category, reason = _why_invalid(invalid, body)
-        _reject(msg, body, category, reason, invalid.errors)
+        await _reject(msg, body, category, reason, invalid.errors)
         return
     # SettingInvalid (an unreadable POLICY_* setting) propagates: retried, then dead-lettered.
     violations = guardrails().check(request)
     if violations:
         errors = [FieldError(field=v.field, message=v.message) for v in violations]
-        _reject(msg, body, "policy", _why_policy(violations), errors,
-                violations=[v.model_dump() for v in violations])  # fmt: skip
+        await _reject(msg, body, "policy", _why_policy(violations), errors,
+                      violations=[v.model_dump() for v in violations])  # fmt: skip
         return
     instance_id = request.instance_id
     requester = Requester(
@@ -151,41 +163,89 @@ def _why_policy(violations: list[Violation]) -> str:
     )
 
 
-def _reject(
+async def _reject(
     msg: func.ServiceBusMessage,
     body: bytes,
     category: str,
     reason: str,
     errors: list[FieldError],
-    **extra: Any,
+    violations: list[dict[str, Any]] | None = None,
 ) -> None:
     log.warning("rejected message %s (%s)", msg.message_id, category,
                 extra={"messageId": msg.message_id, "category": category})  # fmt: skip
+    event = rejected_event(msg, body, category, reason, errors, violations)
+    # Raises when the topic cannot take it: the message is then retried, not lost. The SDK's
+    # send blocks (a new link takes about a second): off the event loop, which serves every
+    # other request and message of this worker meanwhile.
+    await asyncio.to_thread(publish_event, event)
+
+
+def rejected_event(
+    msg: func.ServiceBusMessage,
+    body: bytes,
+    category: str,
+    reason: str,
+    errors: list[FieldError],
+    violations: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The ``rejected`` event for ``msg``: its JSON is at most MAX_EVENT_BYTES, whatever came in.
+
+    ``errorCount``/``violationCount`` are the totals and ``errorsTruncated``/
+    ``violationsTruncated`` say when fewer are listed; ``bodySize`` and ``bodySha256`` describe
+    the whole body, ``bodyTruncated`` says when less of it is kept.
+    """
+    listed = _fit([_bounded(e) for e in errors[:MAX_ERRORS]], ERRORS_BUDGET)
     event: dict[str, Any] = {
         "kind": "rejected",
         "at": dt.datetime.now(dt.UTC).isoformat(),
-        "messageId": msg.message_id,
+        "messageId": _cut(str(msg.message_id or ""), 128),
         "sequenceNumber": msg.sequence_number,
         "deliveryCount": msg.delivery_count,
         "enqueuedTimeUtc": _iso(msg.enqueued_time_utc),
         "category": category,
-        "reason": reason,
-        "errors": [_bounded(e) for e in errors[:MAX_ERRORS]],
+        "reason": _cut(reason, 1000),
+        "errors": listed,
         "errorCount": len(errors),
-        **extra,
-        **_kept_body(body),
+        "errorsTruncated": len(listed) < len(errors),
     }
+    if violations is not None:
+        shown = _fit([{k: _cut(str(v)) for k, v in item.items()} for item in violations],
+                     VIOLATIONS_BUDGET)  # fmt: skip
+        event.update(violations=shown, violationCount=len(violations),
+                     violationsTruncated=len(shown) < len(violations))  # fmt: skip
     ticket = _ticket_of(body)
     if ticket is not None:
         # Correlation id = ticket, like every other event, so the ticketing system can match it.
         event["ticketId"] = ticket
-    # Raises when the topic cannot take it: the message is then retried, not lost.
-    publish_event(event)
+    shape = {"bodySize": len(body), "bodySha256": hashlib.sha256(body).hexdigest(),
+             "bodyTruncated": True, "bodyEncoding": "base64", "body": ""}  # fmt: skip
+    room = MAX_EVENT_BYTES - _json_size({**event, **shape})
+    event.update(_kept_body(body, room))
+    return event
 
 
-def _kept_body(body: bytes) -> dict[str, Any]:
+def _json_size(value: Any) -> int:
+    # The size of the event as event_message() writes it (ensure_ascii: one byte per char).
+    return len(json.dumps(value, sort_keys=True))
+
+
+def _fit(items: list[dict[str, Any]], budget: int) -> list[dict[str, Any]]:
+    """The leading items whose JSON fits ``budget`` bytes."""
+    kept: list[dict[str, Any]] = []
+    used = 2
+    for item in items:
+        used += _json_size(item) + 2
+        if used > budget:
+            break
+        kept.append(item)
+    return kept
+
+
+def _kept_body(body: bytes, room: int) -> dict[str, Any]:
+    """As much of ``body`` as fits ``room`` bytes of JSON: UTF-8 text when the whole body is
+    UTF-8 and its escaped prefix fits, else base64 of the longest prefix that fits."""
     kept = body[:MAX_KEPT_BODY]
-    shape: dict[str, Any] = {"bodySize": len(body), "bodyTruncated": len(body) > MAX_KEPT_BODY}
+    shape: dict[str, Any] = {"bodySize": len(body), "bodySha256": hashlib.sha256(body).hexdigest()}
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:
@@ -193,9 +253,12 @@ def _kept_body(body: bytes) -> dict[str, Any]:
     else:
         # The whole body is UTF-8, so only a character split at the cut can fail to decode.
         text = kept.decode("utf-8", "ignore")
-    if text is not None and len(json.dumps(text)) <= MAX_ESCAPED_BODY:
-        return {**shape, "body": text, "bodyEncoding": "utf-8"}
-    return {**shape, "body": base64.b64encode(kept).decode("ascii"), "bodyEncoding": "base64"}
+    if text is not None and _json_size(text) <= min(MAX_ESCAPED_BODY, room):
+        size = len(text.encode("utf-8"))
+        return {**shape, "body": text, "bodyEncoding": "utf-8", "bodyTruncated": size < len(body)}
+    kept = kept[: max(0, (room - 2) // 4 * 3)]
+    return {**shape, "body": base64.b64encode(kept).decode("ascii"), "bodyEncoding": "base64",
+            "bodyTruncated": len(kept) < len(body)}  # fmt: skip
 
 
 def _ticket_of(body: bytes) -> str | None:
