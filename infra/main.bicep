@@ -50,7 +50,7 @@ param durableBackend string = 'AzureStorage'
 ])
 param durableTaskSchedulerSku string = 'Consumption'
 
-@description('IP ranges allowed to reach the scheduler data plane (only with the scheduler).')
+@description('IP ranges allowed to reach the scheduler data plane (only with the scheduler, without vnetEnabled; with it, the NAT gateway IP is the only entry).')
 param durableTaskSchedulerIpAllowlist array = [
   '0.0.0.0/0'
 ]
@@ -65,6 +65,22 @@ param taskHubName string = 'onboarding'
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 40
+
+// ---------------------------------------------------------------- network (locked-down mode)
+@description('Locked-down networks: a VNet with the Function App integrated (outbound through a NAT gateway with one fixed IP), private endpoints for storage (blob, queue, table) and Service Bus (Premium), public network access off on both, and the Durable Task Scheduler allowlist narrowed to the NAT IP. Off: public endpoints with Entra-only access (docs/deploy.md section 7).')
+param vnetEnabled bool = false
+
+@description('Address space of the app VNet (vnetEnabled only); a /24 is enough. Pick a range free in the bank\'s address plan if the VNet is ever peered.')
+param vnetAddressPrefix string = '10.60.0.0/24'
+
+@description('App subnet inside vnetAddressPrefix (Flex Consumption integration, /26 or larger).')
+param appSubnetPrefix string = '10.60.0.0/26'
+
+@description('Private endpoint subnet inside vnetAddressPrefix.')
+param privateEndpointSubnetPrefix string = '10.60.0.64/27'
+
+@description('vnetEnabled only: public IP ranges (CIDR) that may still reach the storage account, e.g. a deployment runner outside the VNet. Empty = storage public network access disabled; deploy from inside the VNet.')
+param deployerIpRanges array = []
 
 // ---------------------------------------------------------------- alerts and diagnostics
 @description('E-mail address (a team distribution list) that receives every alert: dead-lettered messages, runs waiting on an operator too long, failed runs, runs that left resources behind, function failures.')
@@ -246,6 +262,9 @@ module storage 'modules/storage.bicep' = {
     location: location
     tags: allTags
     deploymentContainerName: deploymentContainerName
+    publicNetworkAccess: vnetEnabled && empty(deployerIpRanges) ? 'Disabled' : 'Enabled'
+    networkDefaultAction: vnetEnabled ? 'Deny' : 'Allow'
+    allowedIpRanges: vnetEnabled ? deployerIpRanges : []
   }
 }
 
@@ -270,8 +289,62 @@ module serviceBus 'modules/servicebus.bicep' = {
     requestQueueName: requestQueueName
     eventsTopicName: eventsTopicName
     maxDeliveryCount: 5
+    skuName: vnetEnabled ? 'Premium' : 'Standard'
+    publicNetworkAccess: vnetEnabled ? 'Disabled' : 'Enabled'
   }
 }
+
+module network 'modules/network.bicep' = if (vnetEnabled) {
+  name: 'network'
+  scope: rg
+  params: {
+    name: '${abbrs.networkVirtualNetworks}${resourceToken}'
+    location: location
+    tags: allTags
+    addressPrefix: vnetAddressPrefix
+    appSubnetPrefix: appSubnetPrefix
+    privateEndpointSubnetPrefix: privateEndpointSubnetPrefix
+    natGatewayName: '${abbrs.networkNatGateways}${resourceToken}'
+    publicIpName: '${abbrs.networkPublicIPAddresses}${resourceToken}'
+    nsgName: '${abbrs.networkNetworkSecurityGroups}${resourceToken}'
+  }
+}
+
+// Same order as network.bicep's zoneNames: blob, queue, table, Service Bus namespace.
+var privateEndpoints = [
+  {
+    groupId: 'blob'
+    target: storage.outputs.id
+  }
+  {
+    groupId: 'queue'
+    target: storage.outputs.id
+  }
+  {
+    groupId: 'table'
+    target: storage.outputs.id
+  }
+  {
+    groupId: 'namespace'
+    target: serviceBus.outputs.id
+  }
+]
+
+module endpoints 'modules/private-endpoint.bicep' = [
+  for (pe, i) in (vnetEnabled ? privateEndpoints : []): {
+    name: 'private-endpoint-${pe.groupId}'
+    scope: rg
+    params: {
+      name: '${abbrs.networkPrivateEndpoints}${pe.groupId}-${resourceToken}'
+      location: location
+      tags: allTags
+      subnetId: network.outputs.privateEndpointSubnetId
+      targetId: pe.target
+      groupId: pe.groupId
+      privateDnsZoneId: network.outputs.zoneIds[i]
+    }
+  }
+]
 
 module scheduler 'modules/durable-task-scheduler.bicep' = if (useScheduler) {
   name: 'durable-task-scheduler'
@@ -282,7 +355,10 @@ module scheduler 'modules/durable-task-scheduler.bicep' = if (useScheduler) {
     tags: allTags
     taskHubName: taskHubName
     skuName: durableTaskSchedulerSku
-    ipAllowlist: durableTaskSchedulerIpAllowlist
+    // Locked-down: only the app's fixed egress (the NAT gateway's IP) reaches the scheduler.
+    ipAllowlist: vnetEnabled ? [
+      '${network.outputs.egressIp}/32'
+    ] : durableTaskSchedulerIpAllowlist
   }
 }
 
@@ -431,12 +507,14 @@ module functionApp 'modules/function-app.bicep' = {
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     appSettings: union(serviceBusSettings, hubSettings, durableSettings, policySettings)
     maximumInstanceCount: maximumInstanceCount
+    virtualNetworkSubnetId: vnetEnabled ? network.outputs.appSubnetId : ''
     authClientId: entraClientId
     authTenantId: entraTenantId
     allowedAudiences: entraAllowedAudiences
   }
   dependsOn: [
     rbacApp
+    endpoints
   ]
 }
 
@@ -489,3 +567,5 @@ output DURABLE_TASK_SCHEDULER_ENDPOINT string = useScheduler ? scheduler.outputs
 output ENTRA_API_CLIENT_ID string = entraClientId
 output ALERT_ACTION_GROUP_ID string = alerts.outputs.actionGroupId
 output ONBOARDING_WORKBOOK_ID string = alerts.outputs.workbookId
+output VNET_ENABLED bool = vnetEnabled
+output AZURE_EGRESS_IP string = vnetEnabled ? network.outputs.egressIp : ''

@@ -61,6 +61,9 @@ param instanceMemoryMB int = 2048
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
+@description('Subnet for VNet integration (locked-down mode); empty = none. Outbound traffic then leaves through the VNet (private endpoints, NAT gateway).')
+param virtualNetworkSubnetId string = ''
+
 @description('Client (application) id of the Entra app registration that represents the API.')
 param authClientId string
 
@@ -104,6 +107,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   }
   properties: {
     serverFarmId: plan.id
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     httpsOnly: true
     clientAffinityEnabled: false
     siteConfig: {

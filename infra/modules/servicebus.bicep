@@ -32,25 +32,47 @@ param eventSubscriptionNames array = [
   'audit'
 ]
 
+// Network mode (main.bicep vnetEnabled decides the values; the defaults are the public mode).
+@description('Standard (public mode) or Premium (locked-down: private endpoints need Premium).')
+@allowed([
+  'Standard'
+  'Premium'
+])
+param skuName string = 'Standard'
+
+@description('Enabled (public mode, Entra-only access) or Disabled (locked-down: private endpoint only).')
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+param publicNetworkAccess string = 'Enabled'
+
 @description('Deliveries of one message before Service Bus dead-letters it.')
 @minValue(1)
 @maxValue(100)
 param maxDeliveryCount int = 5
 
+var standardSku = {
+  name: 'Standard'
+  tier: 'Standard'
+}
+var premiumSku = {
+  name: 'Premium'
+  tier: 'Premium'
+  capacity: 1
+}
+
 resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
   name: name
   location: location
   tags: tags
-  sku: {
-    name: 'Standard'
-    tier: 'Standard'
-  }
+  sku: skuName == 'Premium' ? premiumSku : standardSku
   properties: {
     disableLocalAuth: true
     minimumTlsVersion: '1.2'
-    // Standard has no private endpoints; access is Entra-only (disableLocalAuth). Premium +
-    // private endpoint is the hardening step named in docs/deploy.md.
-    publicNetworkAccess: 'Enabled'
+    // Standard has no private endpoints; access is Entra-only (disableLocalAuth). Locked down,
+    // the namespace is Premium, reached through a private endpoint only.
+    publicNetworkAccess: publicNetworkAccess
   }
 }
 
@@ -98,6 +120,7 @@ resource eventSubscriptions 'Microsoft.ServiceBus/namespaces/topics/subscription
 ]
 
 output name string = namespace.name
+output id string = namespace.id
 output fullyQualifiedNamespace string = '${namespace.name}.servicebus.windows.net'
 output queueName string = requestQueue.name
 output topicName string = eventsTopic.name

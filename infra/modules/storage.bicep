@@ -28,6 +28,24 @@ param deploymentContainerName string
 ])
 param skuName string = 'Standard_ZRS'
 
+// Network mode (main.bicep vnetEnabled decides the values; the defaults are the public mode).
+@description('Public endpoint: Enabled (public mode, or locked-down with allowedIpRanges) or Disabled (locked-down: private endpoints only).')
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+param publicNetworkAccess string = 'Enabled'
+
+@description('Firewall default: Allow (public mode) or Deny (locked-down: only private endpoints, trusted Azure services and allowedIpRanges).')
+@allowed([
+  'Allow'
+  'Deny'
+])
+param networkDefaultAction string = 'Allow'
+
+@description('Public IP ranges (CIDR) let through the firewall, e.g. a deployment runner outside the VNet.')
+param allowedIpRanges array = []
+
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
   location: location
@@ -44,12 +62,19 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     allowCrossTenantReplication: false
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    // Flex Consumption without VNet integration reaches storage over its public endpoint; access
-    // is still identity-only (no keys, no SAS). See docs/deploy.md "Network hardening".
-    publicNetworkAccess: 'Enabled'
+    // Without vnetEnabled, Flex Consumption reaches storage over its public endpoint (access is
+    // still identity-only: no keys, no SAS). With it, the app uses private endpoints and the
+    // public endpoint is off, or open only to allowedIpRanges (docs/deploy.md section 7).
+    publicNetworkAccess: publicNetworkAccess
     networkAcls: {
-      defaultAction: 'Allow'
+      defaultAction: networkDefaultAction
       bypass: 'AzureServices'
+      ipRules: [
+        for range in allowedIpRanges: {
+          action: 'Allow'
+          value: range
+        }
+      ]
     }
     encryption: {
       keySource: 'Microsoft.Storage'
