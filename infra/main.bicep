@@ -254,6 +254,22 @@ module identity 'modules/identity.bicep' = {
   }
 }
 
+// A second identity only for sign-in: App Service authentication uses it as the federated
+// credential of the app registration (no client secret). It holds no role anywhere; it is
+// assigned to the Function App alone, as the App Service documentation requires
+// (https://learn.microsoft.com/azure/app-service/configure-authentication-provider-aad,
+// "Use a managed identity instead of a secret"). The postprovision hook adds the federated
+// credential (issuer = this tenant, subject = its principal id) to the app registration.
+module authIdentity 'modules/identity.bicep' = {
+  name: 'auth-identity'
+  scope: rg
+  params: {
+    name: '${abbrs.managedIdentityUserAssignedIdentities}auth-${resourceToken}'
+    location: location
+    tags: allTags
+  }
+}
+
 module storage 'modules/storage.bicep' = {
   name: 'storage'
   scope: rg
@@ -501,6 +517,8 @@ module functionApp 'modules/function-app.bicep' = {
     tags: allTags
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
+    authIdentityId: authIdentity.outputs.id
+    authIdentityClientId: authIdentity.outputs.clientId
     storageAccountName: storage.outputs.name
     storageBlobEndpoint: storage.outputs.blobEndpoint
     deploymentContainerName: deploymentContainerName
@@ -569,3 +587,6 @@ output ALERT_ACTION_GROUP_ID string = alerts.outputs.actionGroupId
 output ONBOARDING_WORKBOOK_ID string = alerts.outputs.workbookId
 output VNET_ENABLED bool = vnetEnabled
 output AZURE_EGRESS_IP string = vnetEnabled ? network.outputs.egressIp : ''
+output AZURE_AUTH_IDENTITY_CLIENT_ID string = authIdentity.outputs.clientId
+output AZURE_AUTH_IDENTITY_PRINCIPAL_ID string = authIdentity.outputs.principalId
+output AZURE_DASHBOARD_URL string = '${functionApp.outputs.uri}/api/dashboard'

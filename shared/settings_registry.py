@@ -141,6 +141,9 @@ SETTINGS: tuple[Setting, ...] = (
             "setting name", "AzureWebJobsStorage",
             "The setting that holds the scheduler connection "
             "(`DURABLE_TASK_SCHEDULER_CONNECTION_STRING`).", reader="host", deploy="scheduler"),
+    Setting("OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID", "GUID", "",
+            "Client id of the sign-in identity: App Service authentication's client assertion "
+            "(federated credential) instead of a client secret.", reader="host"),
     Setting("DURABLE_TASK_SCHEDULER_CONNECTION_STRING", "connection string", "",
             "`Endpoint=<scheduler>;Authentication=ManagedIdentity;ClientID=<identity>`: no secret.",
             reader="host", deploy="scheduler"),

@@ -10,7 +10,11 @@ runs first, while the identity still exists:
    in every subscription the environment targets;
 2. every custom role named "APIM onboarding ..." whose assignable scopes are all target groups
    or subscriptions of this environment. A role that another environment targeting the same
-   group still uses keeps its assignments, so Azure refuses to delete it: it is kept and said so.
+   group still uses keeps its assignments, so Azure refuses to delete it: it is kept and said so;
+3. on the API's app registration (shared by environments), this environment's sign-in
+   federated credential (subject = AZURE_AUTH_IDENTITY_PRINCIPAL_ID) and its redirect URI
+   (postprovision.py added both). Without rights on the registration this step only warns:
+   what it leaves is inert once the identity and the app are deleted.
 
 Exit code 1 when an assignment could not be deleted (azd down stops; nothing is orphaned).
 Standard library and the az CLI only (signed in as the deployer).
@@ -18,35 +22,16 @@ Standard library and the az CLI only (signed in as the deployer).
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import subprocess
 import sys
 from collections.abc import Callable, Mapping
-from typing import Any
 
 import targets
+from azcli import Az, AzFailed, run_az
 
 CUSTOM_ROLE_PREFIX = "APIM onboarding"
 
-Az = Callable[[list[str]], Any]
-
-
-class AzFailed(RuntimeError):
-    """An az command failed; the message holds its stderr."""
-
-
-def run_az(args: list[str]) -> Any:
-    exe = shutil.which("az")
-    if exe is None:
-        raise AzFailed("the Azure CLI (az) is not on PATH")
-    proc = subprocess.run(
-        [exe, *args, "--output", "json"], capture_output=True, text=True, check=False
-    )
-    if proc.returncode != 0:
-        raise AzFailed(proc.stderr.strip() or f"az {' '.join(args[:3])} failed")
-    return json.loads(proc.stdout) if proc.stdout.strip() else None
+__all__ = ["AzFailed", "remove_grants", "run_az"]
 
 
 def remove_grants(env: Mapping[str, str], az: Az, say: Callable[[str], None] = print) -> int:
@@ -100,7 +85,32 @@ def remove_grants(env: Mapping[str, str], az: Az, say: Callable[[str], None] = p
     if failed:
         say(f"predown: {failed} role assignment(s) remain; fix the cause and run azd down again")
         return 1
+    tidy_registration(env, az, say)
     return 0
+
+
+def tidy_registration(env: Mapping[str, str], az: Az, say: Callable[[str], None]) -> None:
+    client = (env.get("ENTRA_API_CLIENT_ID") or "").strip()
+    subject = (env.get("AZURE_AUTH_IDENTITY_PRINCIPAL_ID") or "").strip()
+    app_uri = (env.get("AZURE_FUNCTION_APP_URI") or "").strip().rstrip("/")
+    if not client:
+        return
+    try:
+        for cred in az(["ad", "app", "federated-credential", "list", "--id", client]) or []:
+            if subject and cred.get("subject") == subject:
+                az(["ad", "app", "federated-credential", "delete", "--id", client,
+                    "--federated-credential-id", cred.get("id") or cred["name"]])  # fmt: skip
+                say(f"predown: deleted federated credential {cred.get('name')}")
+        if app_uri:
+            app = az(["ad", "app", "show", "--id", client])
+            redirects = list((app.get("web") or {}).get("redirectUris") or [])
+            kept = [u for u in redirects if not u.startswith(f"{app_uri}/")]
+            if kept != redirects:
+                uris = ["--web-redirect-uris", *kept] if kept else ["--set", "web.redirectUris=[]"]
+                az(["ad", "app", "update", "--id", client, *uris])
+                say(f"predown: removed redirect URIs of {app_uri}")
+    except AzFailed as exc:
+        say(f"predown: WARNING could not tidy app registration {client}: {exc}")
 
 
 def main() -> int:

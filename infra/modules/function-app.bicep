@@ -26,6 +26,12 @@ param identityId string
 @description('Client id of that identity (AZURE_CLIENT_ID and the __clientId settings).')
 param identityClientId string
 
+@description('Resource id of the sign-in identity (App Service authentication\'s federated credential; holds no role).')
+param authIdentityId string
+
+@description('Client id of the sign-in identity (OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID).')
+param authIdentityClientId string
+
 @description('Storage account for the host, the Durable backend and the deployment package.')
 param storageAccountName string
 
@@ -103,6 +109,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     type: 'UserAssigned'
     userAssignedIdentities: {
       '${identityId}': {}
+      '${authIdentityId}': {}
     }
   }
   properties: {
@@ -156,6 +163,9 @@ var baseSettings = {
   RUN_INDEX_ENDPOINT: 'https://${storageAccountName}.table.${environment().suffixes.storage}'
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+  // App Service authentication signs its client assertion with this identity instead of a
+  // client secret (the registration's clientSecretSettingName names this setting).
+  OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID: authIdentityClientId
 }
 
 resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
@@ -188,8 +198,13 @@ resource auth 'Microsoft.Web/sites/config@2024-04-01' = {
     identityProviders: {
       azureActiveDirectory: {
         enabled: true
+        // A confidential client without a secret: the sign-in identity's federated credential
+        // is the client assertion, so browser sign-in uses the authorization code flow (the
+        // implicit flow stays off on the registration; the postprovision hook registers
+        // /.auth/login/aad/callback as its redirect URI).
         registration: {
           clientId: authClientId
+          clientSecretSettingName: 'OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID'
           openIdIssuer: '${environment().authentication.loginEndpoint}${authTenantId}/v2.0'
         }
         validation: {

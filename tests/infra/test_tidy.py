@@ -3,11 +3,8 @@ that leaves nothing behind (infra/hooks/predown.py, run by `azd down`)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
-from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -15,8 +12,8 @@ from typing import Any
 import pytest
 
 from tests.infra import bicep_model as bm
+from tests.infra.hook_modules import HOOKS, hook_module
 
-HOOKS = bm.INFRA / "hooks"
 API_VERSION = re.compile(r"'([A-Za-z.]+/[A-Za-z/]+)@([0-9a-z-]+)'")
 # Resource types without any GA API version, each with the source that says so.
 PREVIEW_ONLY = {
@@ -24,23 +21,6 @@ PREVIEW_ONLY = {
     "Microsoft.Insights/diagnosticSettings",
 }
 AZD_MINIMUM = "1.23.4"  # Azure/azure-dev#6694: JSON arrays from azd env to array parameters
-
-
-@cache
-def hook_module(name: str) -> ModuleType:
-    """Load a hook module the way azd runs it: its folder first on sys.path, once per session."""
-    if name in sys.modules and Path(str(sys.modules[name].__file__)).parent == HOOKS:
-        return sys.modules[name]
-    sys.path.insert(0, str(HOOKS))
-    try:
-        spec = importlib.util.spec_from_file_location(name, HOOKS / f"{name}.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # dataclasses and `import targets` look it up there
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(HOOKS))
 
 
 # ------------------------------------------------------------------ versions
