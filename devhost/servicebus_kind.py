@@ -164,17 +164,37 @@ def _text(value: Any) -> Any:
     return value
 
 
-def _body_bytes(message: ServiceBusReceivedMessage) -> bytes:
+# Trigger metadata devhost adds for a message whose AMQP body is not data sections (see
+# _body): "value" or "sequence". The real host has no such key; docs/local-development.md.
+BODY_TYPE_METADATA = "AmqpBodyType"
+
+
+def _body(message: ServiceBusReceivedMessage) -> tuple[bytes, str | None]:
+    """The body the worker gets, and the AMQP body type when it is not data.
+
+    The Service Bus extension binds a trigger to text with its MessageToStringConverter
+    (Azure/azure-sdk-for-net, Microsoft.Azure.WebJobs.Extensions.ServiceBus): data sections are
+    the body; an AMQP value that is a string is its text; any other value and a sequence cannot
+    be bound ("cannot be bound to a string"). The Python SDK hands AMQP strings and binaries
+    alike as bytes, so a bytes value is taken for text. For a body the host cannot bind, devhost
+    still invokes the function, with an empty body and ``AmqpBodyType`` in the trigger metadata,
+    so an app can reject the message once instead of failing every delivery (in Azure the
+    invocation fails and the broker dead-letters the message after its max delivery count).
+    Never raises: a body that cannot be converted must not fail the delivery.
+    """
     from azure.servicebus.amqp import AmqpMessageBodyType
 
-    body = message.body
-    if message.body_type == AmqpMessageBodyType.DATA:
-        return b"".join(body)
-    if isinstance(body, bytes):
-        return body
-    if isinstance(body, str):
-        return body.encode("utf-8")
-    return json.dumps(body, default=str).encode("utf-8")
+    kind = message.body_type
+    if kind == AmqpMessageBodyType.DATA:
+        return b"".join(message.body), None
+    if kind == AmqpMessageBodyType.VALUE:
+        value = message.body
+        if isinstance(value, bytes):
+            return value, "value"
+        if isinstance(value, str):
+            return value.encode("utf-8"), "value"
+        return b"", "value"
+    return b"", "sequence"
 
 
 def to_functions_message(message: ServiceBusReceivedMessage) -> Any:
@@ -217,6 +237,7 @@ def to_functions_message(message: ServiceBusReceivedMessage) -> Any:
         "time_to_live": message.time_to_live,
         "to": _text(message.to),
     }
+    body, body_type = _body(message)
     metadata = {
         "MessageId": meta.Datum(fields["message_id"], "string"),
         "DeliveryCount": meta.Datum(delivery_count, "int"),
@@ -236,6 +257,8 @@ def to_functions_message(message: ServiceBusReceivedMessage) -> Any:
     ):
         if fields[name] is not None:
             metadata[key] = meta.Datum(fields[name], "string")
+    if body_type is not None:
+        metadata[BODY_TYPE_METADATA] = meta.Datum(body_type, "string")
     for key, name in (
         ("EnqueuedTimeUtc", "enqueued_time_utc"),
         ("ExpiresAtUtc", "expires_at_utc"),
@@ -245,7 +268,7 @@ def to_functions_message(message: ServiceBusReceivedMessage) -> Any:
         if isinstance(value, dt.datetime):
             metadata[key] = meta.Datum(value.isoformat(), "string")
     return ServiceBusMessage(
-        body=_body_bytes(message),
+        body=body,
         trigger_metadata=metadata,
         application_properties=properties,
         user_properties=dict(properties),

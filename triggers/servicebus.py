@@ -71,6 +71,11 @@ async def onboarding_message(
     msg: func.ServiceBusMessage, client: df.DurableOrchestrationClient
 ) -> None:
     body = msg.get_body()
+    body_type = _amqp_body_type(msg)
+    if body_type is not None and not body:
+        await _reject(msg, body, "notData", _why_not_data(body_type), [FieldError(
+            field="$", message=f"the message body is an AMQP {body_type}, not data")])  # fmt: skip
+        return
     try:
         request = decode(body)
     except RequestInvalid as invalid:
@@ -150,6 +155,24 @@ def _why_invalid(invalid: RequestInvalid, body: bytes) -> tuple[str, str]:
         limit=1000,
         text=f"The request breaks the request contract in {len(invalid.errors)} field(s): "
         f"{listed}{more}. Fix the fields named in 'errors' and send it again ({CONTRACT_DOC}).",
+    )
+
+
+def _amqp_body_type(msg: func.ServiceBusMessage) -> str | None:
+    """``value`` or ``sequence`` when the host says the AMQP body is not data sections.
+
+    Only devhost says so (trigger metadata ``AmqpBodyType``, devhost/servicebus_kind.py); the
+    Functions host cannot bind such a body for a Python function at all (docs/servicebus.md).
+    """
+    value = (msg.metadata or {}).get("AmqpBodyType")
+    return value if value in ("value", "sequence") else None
+
+
+def _why_not_data(body_type: str) -> str:
+    return (
+        f"The message body is an AMQP {body_type} section, not data: the app reads the request "
+        "only from the message's data (what the Service Bus SDKs send for bytes or text). Send "
+        f"the onboarding request as the UTF-8 JSON body of the message ({CONTRACT_DOC})."
     )
 
 

@@ -135,6 +135,39 @@ def test_message_invokes_the_function_once_and_is_completed(
     assert len(servicebus_app.seen("on_order")) == 1
 
 
+def test_value_and_sequence_bodies_are_delivered_once_and_never_fail_the_delivery(
+    sim: ServiceBusSimulator, client: ServiceBusClient, new_host: Callable[[], DevHost]
+) -> None:
+    """Bodies that are not data sections, as other AMQP clients send them: a string value is its
+    text (the extension's string converter); any other value or a sequence arrives with an empty
+    body and ``AmqpBodyType`` in the metadata, once, and is completed (it used to fail the
+    conversion on every delivery and end in the dead-letter queue)."""
+    from azure.servicebus.amqp import AmqpAnnotatedMessage, AmqpMessageProperties
+
+    new_host()
+    bodies = {
+        "v-str": {"value_body": '{"order": 8}'},
+        "v-map": {"value_body": {"order": 9, "lines": [1, 2]}},
+        "v-int": {"value_body": 42},
+        "v-list": {"value_body": [1, "two", None]},
+        "seq": {"sequence_body": [[1, 2], ["three"]]},
+    }
+    with client.get_queue_sender("orders") as sender:
+        for name, body in bodies.items():
+            props = AmqpMessageProperties(message_id=name)
+            sender.send_messages(AmqpAnnotatedMessage(**body, properties=props))
+    got = eventually(lambda: (s := servicebus_app.seen("on_order")) and len(s) >= 5 and s)
+    by_id = {g["message_id"]: g for g in got}
+    assert by_id["v-str"]["body"] == b'{"order": 8}' and by_id["v-str"]["body_type"] == "value"
+    for name in ("v-map", "v-int", "v-list"):
+        assert by_id[name]["body"] == b"" and by_id[name]["body_type"] == "value", name
+    assert by_id["seq"]["body"] == b"" and by_id["seq"]["body_type"] == "sequence"
+    assert all(g["delivery_count"] == 1 for g in got)
+    eventually(lambda: settled_empty(sim, "orders"))
+    time.sleep(0.5)
+    assert len(servicebus_app.seen("on_order")) == 5
+
+
 def test_a_failing_function_is_redelivered_then_dead_lettered(
     sim: ServiceBusSimulator, client: ServiceBusClient, new_host: Callable[[], DevHost]
 ) -> None:

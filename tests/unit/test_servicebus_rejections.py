@@ -113,3 +113,18 @@ def test_a_failed_start_without_a_run_raises():
 
     with pytest.raises(ConnectionError):
         _deliver(json.dumps(VALID).encode(), Down())
+
+
+@pytest.mark.parametrize("body_type", ["value", "sequence"])
+def test_a_body_that_is_not_amqp_data_is_rejected_once_as_not_data(events, body_type):
+    from azure.functions import meta
+
+    msg = ServiceBusMessage(body=b"", message_id="m-2", application_properties={},
+                            user_properties={}, delivery_count=1, sequence_number=8,
+                            trigger_metadata={"AmqpBodyType": meta.Datum(body_type, "string")})  # fmt: skip
+    client = FakeClient()
+    handler = inspect.unwrap(servicebus.onboarding_message._function._func)
+    asyncio.run(handler(msg, client))
+    [event] = events
+    assert event["category"] == "notData" and f"AMQP {body_type}" in event["reason"]
+    assert client.started == []

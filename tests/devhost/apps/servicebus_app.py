@@ -39,6 +39,7 @@ def _record(function: str, msg: func.ServiceBusMessage) -> None:
                 "enqueued": msg.enqueued_time_utc,
                 "sequence_number": msg.sequence_number,
                 "metadata_id": (msg.metadata or {}).get("MessageId"),
+                "body_type": (msg.metadata or {}).get("AmqpBodyType"),
             }
         )
 
