@@ -11,6 +11,9 @@ unrestricted (a local demo has nothing to configure; a production deployment mus
 docs/security.md); roles at service and workspace scope are all the contract allows, at gateway
 scope only Reader (a gateway-scope grant lands on a resource group, docs/deploy.md §5); gateway
 units up to the contract's maximum; workspace names lower-case letters, digits and hyphens.
+A shared gateway (``existingGatewayId``) must sit beside the request's APIM service (same
+subscription and resource group) or be listed in ``allowed_shared_gateways``: its id becomes
+the scope of gateway-scope grants, so it is never taken from an arbitrary resource group.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import re
 
 from pydantic import Field, field_validator
 
+from shared.arm_ids import APIM_SERVICE, ArmId
 from shared.request import ROLES_BY_SCOPE, OnboardingRequest
 from shared.wire_model import WireModel
 
@@ -46,6 +50,9 @@ class Guardrails(WireModel):
     allowed_apim_services: tuple[str, ...] | None = None
     allowed_subnets: tuple[str, ...] | None = None
     allowed_dns_resource_groups: tuple[str, ...] | None = None
+    # Shared gateways a request may join besides those beside its APIM service (same
+    # subscription and resource group, the APIM deployment): None or empty adds none.
+    allowed_shared_gateways: tuple[str, ...] | None = None
     allowed_roles_service: tuple[str, ...] = ROLES_BY_SCOPE["service"]
     allowed_roles_workspace: tuple[str, ...] = ROLES_BY_SCOPE["workspace"]
     allowed_roles_gateway: tuple[str, ...] = DEFAULT_GATEWAY_ROLES
@@ -105,6 +112,21 @@ class Guardrails(WireModel):
                     "ask the platform team for more after onboarding",
                 )
             )
+        shared = gateway.existing_gateway_id
+        if shared is not None and not self._gateway_allowed(shared, request.apim_service_id):
+            found.append(
+                Violation(
+                    rule="allowedSharedGateways",
+                    field="gateway.existingGatewayId",
+                    message="a shared gateway must be a gateway of the APIM deployment (the APIM "
+                    "service's subscription and resource group)"
+                    + (
+                        "; " + _choices("or one of", self.allowed_shared_gateways)
+                        if self.allowed_shared_gateways
+                        else ""
+                    ),
+                )
+            )
         subnet = gateway.network.subnet_id
         if subnet is not None and not _allowed(subnet, self.allowed_subnets):
             found.append(
@@ -138,6 +160,25 @@ class Guardrails(WireModel):
                     )
                 )
         return found
+
+    def _gateway_allowed(self, gateway_id: str, service_id: str) -> bool:
+        """Beside the APIM service (its subscription and resource group), or allow-listed.
+
+        Grants at gateway scope land on this id: it must come from the APIM deployment, never
+        from an arbitrary resource group a requester names (its existence and room are
+        preflight's checks, before any write).
+        """
+        if self.allowed_shared_gateways and _allowed(gateway_id, self.allowed_shared_gateways):
+            return True
+        try:
+            gateway = ArmId.parse(gateway_id, "Microsoft.ApiManagement/gateways")
+            service = ArmId.parse(service_id, APIM_SERVICE)
+        except ValueError:
+            return False
+        return (gateway.subscription.casefold(), (gateway.group or "").casefold()) == (
+            service.subscription.casefold(),
+            (service.group or "").casefold(),
+        )
 
 
 def _allowed(resource_id: str, allowed: tuple[str, ...] | None) -> bool:

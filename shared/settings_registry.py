@@ -48,6 +48,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("POLICY_ALLOWED_DNS_RESOURCE_GROUPS", _LIST, "unrestricted",
             "Resource group ids where injection-mode private DNS zones may be created.",
             parameter="dnsResourceGroups"),
+    Setting("POLICY_ALLOWED_SHARED_GATEWAYS", _LIST, "none",
+            "Shared gateway ids a request may join besides those in its APIM service's "
+            "resource group (docs/security.md#guardrails).", deploy="optional"),
     Setting("POLICY_ALLOWED_ROLES_SERVICE", _LIST, "both service-scope roles",
             "Role names the app may grant at APIM service scope.",
             parameter="allowedRolesService"),

@@ -46,6 +46,7 @@ _ID_LISTS = (
     ("POLICY_ALLOWED_APIM_SERVICES", "allowed_apim_services"),
     ("POLICY_ALLOWED_SUBNETS", "allowed_subnets"),
     ("POLICY_ALLOWED_DNS_RESOURCE_GROUPS", "allowed_dns_resource_groups"),
+    ("POLICY_ALLOWED_SHARED_GATEWAYS", "allowed_shared_gateways"),
 )
 _ROLE_LISTS = (
     ("POLICY_ALLOWED_ROLES_SERVICE", "allowed_roles_service", "service"),

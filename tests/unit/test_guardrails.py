@@ -280,3 +280,42 @@ def test_guardrails_module_is_pure():
         )
     }
     assert imported <= {"__future__", "re", "pydantic", "shared"}
+
+
+# -- shared gateways (issue 18 item 4) ----------------------------------------------------------
+
+FOREIGN_GW = SHARED_GW.replace("/rg-apim/", "/rg-team-sandbox/")
+OTHER_SUB_GW = SHARED_GW.replace(SUB, "00000000-1111-2222-3333-444444444444")
+
+
+def _joining(gateway_id: str) -> OnboardingRequest:
+    body = _with("gateway", {"existingGatewayId": gateway_id, "network": {"mode": "none"}})
+    del body["dns"]
+    return _req(body)
+
+
+def test_a_shared_gateway_beside_the_apim_service_is_allowed_by_default():
+    assert Guardrails().check(_joining(SHARED_GW)) == []
+    assert Guardrails().check(_joining(SHARED_GW.upper())) == []
+
+
+@pytest.mark.parametrize("gateway_id", [FOREIGN_GW, OTHER_SUB_GW])
+def test_a_shared_gateway_outside_the_apim_deployment_is_refused(gateway_id):
+    [v] = Guardrails().check(_joining(gateway_id))
+    assert (v.rule, v.field) == ("allowedSharedGateways", "gateway.existingGatewayId")
+    assert "resource group" in v.message
+
+
+def test_the_shared_gateway_allow_list_adds_gateways_elsewhere():
+    g = Guardrails(allowed_shared_gateways=(FOREIGN_GW.lower(),))
+    assert g.check(_joining(FOREIGN_GW)) == []
+    assert g.check(_joining(SHARED_GW)) == []  # the deployment's own gateways stay allowed
+    [v] = g.check(_joining(OTHER_SUB_GW))
+    assert v.rule == "allowedSharedGateways" and FOREIGN_GW.lower() in v.message
+
+
+def test_the_loader_reads_the_shared_gateway_allow_list():
+    env = {"POLICY_ALLOWED_SHARED_GATEWAYS": json.dumps([FOREIGN_GW])}
+    assert guardrails(env).allowed_shared_gateways == (FOREIGN_GW,)
+    with pytest.raises(SettingInvalid):
+        guardrails({"POLICY_ALLOWED_SHARED_GATEWAYS": FOREIGN_GW})

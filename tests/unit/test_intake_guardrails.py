@@ -11,7 +11,7 @@ import pytest
 from azure.functions.servicebus import ServiceBusMessage
 
 from tests.unit.test_function_app import _INDEXED  # noqa: F401 - index once per process
-from tests.unit.test_request_contract import SERVICE, SUBNET, VALID, _with
+from tests.unit.test_request_contract import SERVICE, SHARED_GW, SUBNET, VALID, _with
 from tests.unit.test_triggers import FakeClient, _post
 from triggers import servicebus
 
@@ -23,7 +23,8 @@ def _clean_policy(monkeypatch):
     for setting in ("AUTH_MODE", "POLICY_ALLOWED_APIM_SERVICES", "POLICY_ALLOWED_SUBNETS",
                     "POLICY_ALLOWED_DNS_RESOURCE_GROUPS", "POLICY_ALLOWED_ROLES_SERVICE",
                     "POLICY_ALLOWED_ROLES_WORKSPACE", "POLICY_ALLOWED_ROLES_GATEWAY",
-                    "POLICY_MAX_GATEWAY_UNITS", "POLICY_WORKSPACE_NAME_PATTERN"):  # fmt: skip
+                    "POLICY_MAX_GATEWAY_UNITS", "POLICY_WORKSPACE_NAME_PATTERN",
+                    "POLICY_ALLOWED_SHARED_GATEWAYS"):  # fmt: skip
         monkeypatch.delenv(setting, raising=False)
 
 
@@ -87,6 +88,37 @@ def test_gateway_owner_is_refused_by_default_policy():
     }
     assert "'Owner'" in violation["message"] and "Reader" in violation["message"]
     assert client.started == []
+
+
+def _joining_foreign_gateway() -> dict:
+    # A "gateway" in a resource group outside the APIM deployment, with a grant at its scope.
+    foreign = SHARED_GW.replace("/rg-apim/", "/rg-team-sandbox/")
+    body = _with("gateway", {"existingGatewayId": foreign, "network": {"mode": "none"}})
+    del body["dns"]
+    body["access"] = [dict(VALID["access"][0], scope="gateway", role="Reader")]
+    return body
+
+
+@pytest.mark.parametrize("params", [{}, {"dryRun": "true"}])
+def test_a_foreign_shared_gateway_is_403_and_nothing_is_read_or_written(params, monkeypatch):
+    from activities import preflight
+
+    monkeypatch.setattr(preflight, "run_preflight", lambda inp: pytest.fail("preflight ran"))
+    client = FakeClient()
+    [violation] = _violations(_post(client, _joining_foreign_gateway(), params=params))
+    assert (violation["rule"], violation["field"]) == (
+        "allowedSharedGateways",
+        "gateway.existingGatewayId",
+    )
+    assert client.started == []
+
+
+def test_a_foreign_shared_gateway_message_is_rejected_and_starts_nothing(events):
+    client = FakeClient()
+    _deliver(json.dumps(_joining_foreign_gateway()).encode(), client)
+    assert client.started == []
+    [event] = events
+    assert [v["rule"] for v in event["violations"]] == ["allowedSharedGateways"]
 
 
 def test_within_policy_with_every_setting_present_starts_the_run(monkeypatch):
