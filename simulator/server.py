@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import ssl
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
@@ -21,6 +22,26 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("simulator")
 MAX_BODY = 4 * 1024 * 1024
+# Azure's front end (HTTP.sys) refuses a request URL whose escapes decode to U+0000-U+001F or
+# U+007F-U+009F with "400 Bad Request - Invalid URL" before any resource provider sees it
+# (Microsoft KB 820129, "Http.sys registry settings": AllowRestrictedChars, default off). A
+# resource name with a newline therefore never exists in ARM, and never reaches a backend here.
+_RESTRICTED = re.compile("[\x00-\x1f\x7f-\x9f]")
+_INVALID_URL = (
+    b"<!DOCTYPE HTML><html><head><title>Bad Request</title></head><body>"
+    b"<h2>Bad Request - Invalid URL</h2><hr><p>HTTP Error 400. The request URL is invalid.</p>"
+    b"</body></html>"
+)
+_HEADER_UNSAFE = re.compile("[\x00-\x1f\x7f]")
+
+
+def header_value(value: str) -> str:
+    """``value`` safe to write as one header line: control characters percent-encoded.
+
+    http.server writes header values verbatim; a CR or LF in one (a name from a URL, echoed in
+    a Location) would end the header block early and leave the client waiting for a body.
+    """
+    return _HEADER_UNSAFE.sub(lambda m: f"%{ord(m.group()):02X}", value)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -47,9 +68,13 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         body = self.rfile.read(length) if length else b""
+        path = unquote(split.path)
+        if _RESTRICTED.search(path):
+            self._invalid_url()
+            return
         request = Request(
             method=self.command.upper(),
-            path=unquote(split.path),
+            path=path,
             query=dict(parse_qsl(split.query, keep_blank_values=True)),
             headers={k.lower(): v for k, v in self.headers.items()},
             body=body,
@@ -72,11 +97,20 @@ class _Handler(BaseHTTPRequestHandler):
             )
         self._send(response)
 
+    def _invalid_url(self) -> None:
+        log.info("refused %s: the URL holds an escaped control character", self.command)
+        self.send_response(400, "Bad Request")
+        self.send_header("Content-Type", "text/html; charset=us-ascii")
+        self.send_header("Content-Length", str(len(_INVALID_URL)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(_INVALID_URL)
+
     def _send(self, response: Response) -> None:
         payload = response.encoded() if self.command != "HEAD" else b""
         self.send_response(response.status)
         for name, value in response.headers.items():
-            self.send_header(name, value)
+            self.send_header(name, header_value(str(value)))
         self.send_header("Content-Length", str(len(response.encoded())))
         self.end_headers()
         if payload:
