@@ -32,21 +32,33 @@ def ensure_private_dns(
     rg = group_id.resource_group
     dns = (factory or clients()).private_dns(group_id.subscription)
     tags = {INSTANCE_TAG: inp.instance_id}
-    with arm_action(f"private DNS for {inp.zone_name}"):
-        zone_created = link_created = record_created = False
+    zone_id = str(group_id.in_group("Microsoft.Network", "privateDnsZones", inp.zone_name))
+    # What this run has made so far (found tagged as its own, or written after a 404): a
+    # failure half-way carries it as the undo record (StepError.partial), never an orphan.
+    made = {"zone": False, "link": False, "record": False}
+
+    def partial() -> PrivateDnsRecord | None:
+        if not any(made.values()):
+            return None
+        return PrivateDnsRecord(zone_id=zone_id, vnet_id=inp.vnet_id, zone_created=made["zone"],
+                                link_created=made["link"],
+                                record_created=made["record"] or made["zone"])  # fmt: skip
+
+    with arm_action(f"private DNS for {inp.zone_name}", partial):
         try:
             zone = dns.private_zones.get(rg, inp.zone_name)
-            zone_created = (zone.tags or {}).get(INSTANCE_TAG) == inp.instance_id
+            made["zone"] = (zone.tags or {}).get(INSTANCE_TAG) == inp.instance_id
         except ResourceNotFoundError:
+            made["zone"] = True  # from here on it may exist (a failed poll may hide a create)
             zone = dns.private_zones.begin_create_or_update(
                 rg, inp.zone_name, PrivateZone({"location": "global", "tags": tags})
             ).result()
-            zone_created = True
         link = _link_name(inp.vnet_id)
         try:
             existing_link = dns.virtual_network_links.get(rg, inp.zone_name, link)
-            link_created = (existing_link.tags or {}).get(INSTANCE_TAG) == inp.instance_id
+            made["link"] = (existing_link.tags or {}).get(INSTANCE_TAG) == inp.instance_id
         except ResourceNotFoundError:
+            made["link"] = True
             dns.virtual_network_links.begin_create_or_update(
                 rg,
                 inp.zone_name,
@@ -62,11 +74,10 @@ def ensure_private_dns(
                     }
                 ),
             ).result()
-            link_created = True
         try:
             dns.record_sets.get(rg, inp.zone_name, "A", APEX)
         except ResourceNotFoundError:
-            record_created = True
+            made["record"] = True
         dns.record_sets.create_or_update(
             rg,
             inp.zone_name,
@@ -86,9 +97,9 @@ def ensure_private_dns(
         return PrivateDnsRecord(
             zone_id=str(zone.id),
             vnet_id=inp.vnet_id,
-            zone_created=zone_created,
-            link_created=link_created,
-            record_created=record_created or zone_created,
+            zone_created=made["zone"],
+            link_created=made["link"],
+            record_created=made["record"] or made["zone"],
         )
 
 
@@ -98,7 +109,10 @@ def undo_private_dns(record: PrivateDnsRecord, factory: ClientFactory | None = N
     dns = (factory or clients()).private_dns(zone_id.subscription)
     with undo_action(f"undo private DNS {zone}"):
         if record.record_created:
-            dns.record_sets.delete(rg, zone, "A", APEX)
+            # A 404 here must not end the block: the link and zone may still be there (a
+            # partial record from a call that failed before it wrote the record).
+            with contextlib.suppress(ResourceNotFoundError):
+                dns.record_sets.delete(rg, zone, "A", APEX)
         if record.link_created:
             with contextlib.suppress(ResourceNotFoundError):
                 dns.virtual_network_links.begin_delete(

@@ -20,6 +20,7 @@ from whatever the subnet looks like when the (retried) step reads it.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 from collections.abc import Callable
@@ -51,7 +52,14 @@ def ensure_nsg(inp: EnsureNsgInput, factory: ClientFactory | None = None) -> Nsg
     nsg_id = str(ref.nsg(inp.nsg_name))
     instance = inp.tags.get(INSTANCE_TAG)
     mark = OWNER_MARK.format(instance=instance) if instance else None
-    with arm_action(f"ensure NSG {inp.nsg_name}"):
+    # What this call has made so far: the NSG once its create was sent, or the rules it added to
+    # one that was there. A failure half-way carries it as the undo record (StepError.partial).
+    made: list[NsgRecord] = []
+
+    def partial() -> NsgRecord | None:
+        return made[-1] if made else None
+
+    with arm_action(f"ensure NSG {inp.nsg_name}", partial):
         subnet = net.subnets.get(ref.resource_group, ref.parent.name, ref.name)
         vnet = net.virtual_networks.get(ref.resource_group, ref.parent.name)
         # Every prefix of the subnet (portal-made subnets may carry only the plural list).
@@ -60,6 +68,9 @@ def ensure_nsg(inp: EnsureNsgInput, factory: ClientFactory | None = None) -> Nsg
         try:
             existing = net.network_security_groups.get(ref.resource_group, inp.nsg_name)
         except ResourceNotFoundError:
+            made.append(
+                NsgRecord(nsg_id=nsg_id, created=True, added_rules=[r.name for r in wanted])
+            )
             body = {
                 "location": vnet.location,
                 "tags": inp.tags,
@@ -75,7 +86,9 @@ def ensure_nsg(inp: EnsureNsgInput, factory: ClientFactory | None = None) -> Nsg
             for r in present
             if mark and mark in str(r["properties"].get("description") or "")
         ]
+        ours = bool(instance) and (existing.tags or {}).get(INSTANCE_TAG) == instance
         for rule in missing_rules(wanted, present):
+            made.append(NsgRecord(nsg_id=nsg_id, created=ours, added_rules=[*added, rule.name]))
             net.security_rules.begin_create_or_update(
                 ref.resource_group,
                 inp.nsg_name,
@@ -84,7 +97,7 @@ def ensure_nsg(inp: EnsureNsgInput, factory: ClientFactory | None = None) -> Nsg
             ).result()
             if rule.name not in added:
                 added.append(rule.name)
-        if instance and (existing.tags or {}).get(INSTANCE_TAG) == instance:
+        if ours:
             # Created by this run before a lost result: still this run's to delete.
             names = [r.name for r in wanted]
             return NsgRecord(nsg_id=nsg_id, created=True,
@@ -102,7 +115,9 @@ def undo_nsg(record: NsgRecord, factory: ClientFactory | None = None) -> None:
             net.network_security_groups.begin_delete(rg, name).result()
             return
         for rule in record.added_rules:
-            net.security_rules.begin_delete(rg, name, rule).result()
+            # One rule already gone must not end the block before the others are removed.
+            with contextlib.suppress(ResourceNotFoundError):
+                net.security_rules.begin_delete(rg, name, rule).result()
 
 
 def configure_subnet(
@@ -146,7 +161,13 @@ def configure_subnet(
             props["networkSecurityGroup"] = {"id": wanted_nsg}
         return True
 
-    with arm_action(action):
+    def partial() -> SubnetRecord | None:
+        # Once the first read recorded the prior state, a failed write (or its failed poll)
+        # may have changed the subnet: restoring the prior state is then the undo (a no-op
+        # when nothing changed).
+        return records[0] if records and records[0].changed else None
+
+    with arm_action(action, partial):
         _rewrite_subnet(net, ref, action, edit)
     return records[0]
 

@@ -149,6 +149,7 @@ class Ledger:
             for (index, spec), result in zip(todo, results, strict=True):
                 if not result.ok:
                     failed.append(((index, spec), error_text(result)))
+                    self._record_partial(spec[0], result)
                     continue
                 try:
                     outputs[index] = self._record(spec[0], result)
@@ -201,6 +202,28 @@ class Ledger:
             self.undo.append(UndoEntry(step=step.name, activity=activity.undo,
                                        payload=as_json(output), label=made.label))  # fmt: skip
         return output
+
+    def _record_partial(self, activity: Activity, result: RunStepResult) -> None:
+        """The undo of what a failed call made half-way (its error's ``partial``), if any.
+
+        Recorded like a success's undo, so compensation removes it; a held call that is retried
+        and succeeds later pushes its own entry too, and undo is idempotent (404 is done).
+        """
+        partial = (result.error or {}).get("partial")
+        if not (activity.undo and activity.made and isinstance(partial, dict)):
+            return
+        try:
+            record = activity.parse(partial)
+        except ValidationError:
+            return  # unreadable: nothing to undo by (the step's error is reported anyway)
+        made = activity.made(record)
+        step = self.steps[self._step_of(activity)]
+        step.created.extend(i for i in made.ids if i not in step.created)
+        payload = as_json(record)
+        if any(e.activity == activity.undo and e.payload == payload for e in self.undo):
+            return  # the same partial work, reported again by a retried (held) call
+        self.undo.append(UndoEntry(step=step.name, activity=activity.undo, payload=payload,
+                                   label=made.label))  # fmt: skip
 
     @staticmethod
     def _step_of(activity: Activity) -> str:

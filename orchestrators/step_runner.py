@@ -36,9 +36,14 @@ def as_step_error(exc: Exception) -> StepError:
 def run_with_retry(
     context: OrchestrationContext, activity: str, payload: Any, policy: RetryPolicy
 ) -> Generator[Any, Any, RunStepResult]:
-    """Call ``activity`` until it succeeds, fails permanently or the policy gives up."""
+    """Call ``activity`` until it succeeds, fails permanently or the policy gives up.
+
+    A failed result's error carries ``partial``, the undo record of work done half-way, from
+    the latest attempt that reported one.
+    """
     started = context.current_utc_datetime
     attempt = 0
+    partial: dict[str, Any] | None = None
     while True:
         attempt += 1
         try:
@@ -46,6 +51,9 @@ def run_with_retry(
             return RunStepResult(ok=True, result=result, attempts=attempt)
         except Exception as exc:  # the SDK raises plain Exception for TaskFailed
             error = as_step_error(exc)
+            # What an attempt made stays made: an attempt that failed before it could look
+            # (its first read) keeps the partial work an earlier attempt reported.
+            partial = error.partial = error.partial or partial
             elapsed = (context.current_utc_datetime - started).total_seconds()
             seed = f"{context.instance_id}:{activity}"
             delay = next_delay(policy, attempt, error, seed, elapsed)

@@ -5,13 +5,17 @@ text to the orchestrator (a TaskFailed reason), so the error serialises itself i
 behind a fixed marker and :func:`parse_step_error` reads it back. Classes (DESIGN.md §3):
 ``transient`` (retry with backoff), ``throttled`` (retry after ``retry_after`` seconds),
 ``conflict`` (another operation holds the resource: retry later), ``permanent`` (fail the step).
+
+``partial`` is the undo record of what the failed call had already made (a DNS zone before its
+link failed; an NSG whose create poll failed): the ledger pushes it as an undo entry when the
+call cannot succeed, so work done half-way is compensated like finished work (issue 18).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import Any, Literal
 
 ErrorClass = Literal["transient", "throttled", "conflict", "permanent"]
 MARKER = "STEP_ERROR "
@@ -26,9 +30,13 @@ class StepError(Exception):
     code: str
     message: str
     retry_after: float | None = None
+    partial: dict[str, Any] | None = None
 
     def __str__(self) -> str:
-        return MARKER + json.dumps(asdict(self), sort_keys=True)
+        data = asdict(self)
+        if data["partial"] is None:
+            del data["partial"]  # the text of an error without partial work stays as it was
+        return MARKER + json.dumps(data, sort_keys=True)
 
     @property
     def retryable(self) -> bool:
@@ -47,6 +55,7 @@ def parse_step_error(text: str | None) -> StepError | None:
             code=str(data["code"]),
             message=str(data["message"]),
             retry_after=data.get("retry_after"),
+            partial=data.get("partial") if isinstance(data.get("partial"), dict) else None,
         )
     except (ValueError, KeyError, TypeError):
         return None
