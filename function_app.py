@@ -8,10 +8,14 @@ from activities.functions import bp as activities
 from orchestrators.gateway_waiter import bp as gateway_waiter
 from orchestrators.saga import bp as saga
 from orchestrators.step_runner import bp as step_runner
+from shared import telemetry
 from triggers.dashboard import bp as dashboard
 from triggers.http_api import bp as http_api
 from triggers.operator_api import bp as operator_api
 from triggers.servicebus import bp as servicebus
+
+# In Azure: logs and spans to Application Insights with the run's ids (no-op locally).
+telemetry.configure()
 
 app = df.DFApp()
 blueprints = (http_api, operator_api, dashboard, servicebus, saga, step_runner, gateway_waiter,

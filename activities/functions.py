@@ -18,6 +18,7 @@ import azure.durable_functions as df
 from activities import apim, authorization, dns, network, notifications, preflight
 from activities.run_index import index_milestone
 from shared import activity_table as acts
+from shared import telemetry
 from shared.activity_table import ACTIVITIES, Activity
 
 bp = df.Blueprint()
@@ -55,14 +56,11 @@ IMPLEMENTATIONS: dict[str, Callable[[Any], Any]] = {
 def invoke(row: Activity, payload: Any) -> Any:
     """Validate the payload as the row's input, run it, return the output's JSON form."""
     data = json.loads(payload) if isinstance(payload, str | bytes) else payload
-    ids = data if isinstance(data, dict) else {}
-    log.info(
-        "activity %s",
-        row.name,
-        extra={"activity": row.name, "instanceId": ids.get("instanceId"),
-               "ticketId": ids.get("ticketId")},
-    )  # fmt: skip
-    result = IMPLEMENTATIONS[row.name](row.input.model_validate(data))
+    ticket_id, instance_id = telemetry.run_ids(data)
+    # Every record and span of the call carries the run's ticketId, instanceId and step.
+    with telemetry.run_scope(f"activity {row.name}", ticket_id, instance_id, row.step or row.name):
+        log.info("activity %s", row.name, extra={"activity": row.name})
+        result = IMPLEMENTATIONS[row.name](row.input.model_validate(data))
     return result.model_dump(by_alias=True) if hasattr(result, "model_dump") else result
 
 

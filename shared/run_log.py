@@ -14,8 +14,12 @@ log = logging.getLogger("onboarding.orchestrator")
 
 
 def milestone(context: Any, ticket_id: str, message: str, **fields: Any) -> None:
+    """Log one milestone with ``ticketId``, ``instanceId`` and ``step`` (``run`` when the
+    milestone concerns the whole run), which reach Application Insights as custom dimensions
+    (shared/telemetry.py; the alerts and the workbook in infra/ query them)."""
     if getattr(context, "is_replaying", False):
         return
+    fields.setdefault("step", "run")
     log.info(
         message,
         extra={"ticketId": ticket_id, "instanceId": context.instance_id, **fields},

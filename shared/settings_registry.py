@@ -124,10 +124,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EVENTS_TOPIC", "string", "onboarding-events",
             "Topic the status events are published to."),
     Setting("APPLICATIONINSIGHTS_CONNECTION_STRING", "connection string", "",
-            "Application Insights ingestion endpoint (local auth is disabled; not a secret).",
-            reader="host"),
+            "Application Insights ingestion endpoint (local auth is disabled; not a secret); "
+            "absent = the app exports no telemetry of its own (local runs).",
+            reader="app+host"),
     Setting("APPLICATIONINSIGHTS_AUTHENTICATION_STRING", "string", "",
             "`ClientId=<identity>;Authorization=AAD`: telemetry is sent with the identity's token.",
+            reader="app+host"),
+    Setting("PYTHON_ENABLE_OPENTELEMETRY", "true / false", "false",
+            "The Python worker joins the host's OpenTelemetry trace context (host.json "
+            "telemetryMode OpenTelemetry); the app exports its logs and spans itself.",
             reader="host"),
     # ---------------------------------------------------------------- Durable backend
     # host.json values overridden by app settings (AzureFunctionsJobHost__<path>): the one

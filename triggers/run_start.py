@@ -22,7 +22,7 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from shared import names, run_index
+from shared import names, run_index, telemetry
 from shared.run_index_store import index_enabled, run_index_table
 
 log = logging.getLogger("onboarding.start")
@@ -53,6 +53,8 @@ async def start_or_find(
     ``request`` and ``requested_by`` go to the run index row of a run started here. An error of
     the start is raised again unless the run exists afterwards (then another start won the race).
     """
+    # From here on the trigger's records and spans carry the run's ids (shared/telemetry.py).
+    telemetry.bind(request.get("ticketId"), instance_id, "intake")
     existing = await _run(client, instance_id)
     if existing is not None:
         return StartOrFind(instance_id, existing)

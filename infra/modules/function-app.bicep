@@ -163,6 +163,10 @@ var baseSettings = {
   RUN_INDEX_ENDPOINT: 'https://${storageAccountName}.table.${environment().suffixes.storage}'
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+  // host.json runs the host in OpenTelemetry mode; this lets the Python worker join the host's
+  // trace context, and the app exports its own logs and spans (shared/telemetry.py), so the host
+  // does not duplicate them (https://learn.microsoft.com/azure/azure-functions/opentelemetry-howto).
+  PYTHON_ENABLE_OPENTELEMETRY: 'true'
   // App Service authentication signs its client assertion with this identity instead of a
   // client secret (the registration's clientSecretSettingName names this setting).
   OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID: authIdentityClientId

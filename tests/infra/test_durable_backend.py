@@ -109,3 +109,17 @@ def test_one_parameter_selects_the_backend_and_azd_sets_it() -> None:
     assert bm.variable(main, "useScheduler") is not None
     params = json.loads((bm.INFRA / "main.parameters.json").read_text(encoding="utf-8"))
     assert params["parameters"]["durableBackend"]["value"] == "${DURABLE_BACKEND=AzureStorage}"
+
+
+@pytest.mark.parametrize("scheduler", [False, True], ids=["AzureStorage", "DurableTaskScheduler"])
+def test_every_variant_exports_opentelemetry_with_durable_distributed_tracing(
+    scheduler: bool,
+) -> None:
+    config, settings = effective_host_config(scheduler=scheduler)
+    assert config["telemetryMode"] == "OpenTelemetry"
+    assert _durable(config)["tracing"] == {"distributedTracingEnabled": True, "version": "V2"}
+    assert settings["PYTHON_ENABLE_OPENTELEMETRY"] == "true"
+    requirements = (bm.ROOT / "requirements.txt").read_text(encoding="utf-8")
+    assert "\nazure-monitor-opentelemetry==" in requirements
+    app = (bm.ROOT / "function_app.py").read_text(encoding="utf-8")
+    assert "telemetry.configure()" in app
