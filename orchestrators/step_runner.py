@@ -33,6 +33,14 @@ def as_step_error(exc: Exception) -> StepError:
     return StepError("permanent", "ActivityFailed", first_line[:500])
 
 
+def budget_spent(policy: RetryPolicy, attempts: int, elapsed_s: float) -> str:
+    """Why a retryable error failed the call: the documented retry budget is spent."""
+    return (
+        f"still failing after {attempts} attempts over {elapsed_s:.0f} s; retry budget spent "
+        f"({policy.max_attempts} attempts, {policy.max_total_s:.0f} s; docs/operators.md)"
+    )
+
+
 def run_with_retry(
     context: OrchestrationContext, activity: str, payload: Any, policy: RetryPolicy
 ) -> Generator[Any, Any, RunStepResult]:
@@ -58,6 +66,8 @@ def run_with_retry(
             seed = f"{context.instance_id}:{activity}"
             delay = next_delay(policy, attempt, error, seed, elapsed)
             if delay is None:
+                if error.retryable:  # say that the budget, not the error, ended the step
+                    error.message = f"{error.message} ({budget_spent(policy, attempt, elapsed)})"
                 return RunStepResult(ok=False, error=dataclasses.asdict(error), attempts=attempt)
             yield context.create_timer(context.current_utc_datetime + dt.timedelta(seconds=delay))
 

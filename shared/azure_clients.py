@@ -6,6 +6,12 @@ code reaches the simulator: ``ARM_ENDPOINT`` is its HTTPS URL, ``ARM_CA_BUNDLE``
 ``ARM_CREDENTIAL=static`` a fixed bearer token (refused for the real endpoint). SDK retries are
 kept short so an activity never sits for minutes inside azure-core: the orchestrator retries
 on durable timers instead (DESIGN.md §3).
+
+Per call, azure-core retries 408/429/5xx answers and dropped connections ``ARM_RETRY_TOTAL``
+times (default 3), backing off at most :data:`INLINE_BACKOFF_MAX_S` and honouring a
+``Retry-After`` of up to :data:`INLINE_RETRY_AFTER_MAX_S`; a longer ``Retry-After`` is not slept
+inside the activity: the call fails as ``throttled`` with it, and the orchestrator waits it out
+on a durable timer (the retry budget arithmetic is in docs/operators.md).
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from azure.core.credentials import AccessToken, TokenCredential
+from azure.core.pipeline import PipelineResponse
+from azure.core.pipeline.policies import RetryPolicy
 from azure.mgmt.apimanagement import ApiManagementClient
 from azure.mgmt.authorization import AuthorizationManagementClient
 from azure.mgmt.network import NetworkManagementClient
@@ -26,6 +34,21 @@ from azure.mgmt.resource.resources import ResourceManagementClient
 
 PUBLIC_ARM = "https://management.azure.com"
 _T = TypeVar("_T")
+# Longest wait an activity takes inside azure-core before retrying one call (issue 18).
+INLINE_RETRY_AFTER_MAX_S = 30.0
+INLINE_BACKOFF_MAX_S = 10.0
+
+
+class BoundedRetryPolicy(RetryPolicy):
+    """azure-core's retry, except that a ``Retry-After`` over :data:`INLINE_RETRY_AFTER_MAX_S`
+    ends the retries at once: the classified ``throttled`` error carries it to the orchestrator,
+    whose durable timer honours it without holding the activity."""
+
+    def is_retry(self, settings: dict[str, Any], response: PipelineResponse[Any, Any]) -> bool:
+        if not super().is_retry(settings, response):
+            return False
+        retry_after = self.get_retry_after(response)
+        return retry_after is None or retry_after <= INLINE_RETRY_AFTER_MAX_S
 
 
 class SettingsError(ValueError):
@@ -78,6 +101,9 @@ class ArmSettings:
         kwargs: dict[str, Any] = {
             "base_url": self.endpoint,
             "retry_total": self.retry_total,
+            "retry_policy": BoundedRetryPolicy(
+                retry_total=self.retry_total, retry_backoff_max=INLINE_BACKOFF_MAX_S
+            ),
             "polling_interval": self.polling_interval,
         }
         if self.endpoint != PUBLIC_ARM:

@@ -9,6 +9,7 @@ import pytest
 
 from shared import activity_table as acts
 from shared import names
+from shared.retry import DEFAULT as DEFAULT_RETRY
 from shared.retry import LINK_POLL_DELAYS_S
 from tests.unit.fake_azure import SHARED_GW, fake_world, request, run
 from tests.unit.orchestration_driver import START, step_error
@@ -166,10 +167,12 @@ def test_retry_after_is_honoured():
 
 def test_transient_fault_that_never_clears_fails_the_step():
     world = fake_world()
-    world.fail(acts.CONFIGURE_SUBNET.name, *[step_error("transient", "RetryableError")] * 10)
+    attempts = DEFAULT_RETRY.max_attempts  # 10 since issue 18 (was 6)
+    world.fail(acts.CONFIGURE_SUBNET.name,
+               *[step_error("transient", "RetryableError")] * (attempts + 2))  # fmt: skip
     result = run(world, request("integration"))
     assert result["outcome"] == "Compensated"
-    assert world.called(acts.CONFIGURE_SUBNET.name) == [acts.CONFIGURE_SUBNET.name] * 6
+    assert world.called(acts.CONFIGURE_SUBNET.name) == [acts.CONFIGURE_SUBNET.name] * attempts
 
 
 def test_failed_build_is_compensated():
