@@ -2,7 +2,10 @@
 
 One process runs both, wired the way app settings wire the real app to Azure: ``ARM_ENDPOINT``
 and ``ARM_CA_BUNDLE`` point at the simulator, ``ARM_CREDENTIAL=static`` hands it a fixed
-token, and ``ServiceBusConnection`` is the simulator's Service Bus connection string. On the
+token, and ``ServiceBusConnection`` is the simulator's Service Bus connection string. Every
+other setting is what a deployment runs with (the app's defaults; infra/main.bicep sets none of
+them), e.g. azure-core's own retries stay on; a test that needs another value asks for it in
+``StackOptions.settings``. On the
 virtual clock every jump devhost makes is also made by the simulator, so a 3-hour gateway build
 passes in the time its polls take. ``onboard serve``, ``onboard demo``, the e2e tests and the
 benchmark all start the product through :class:`LocalStack`.
@@ -20,6 +23,7 @@ from devhost import DevHost
 from devhost.clock import Clock, RealClock, VirtualClock
 from shared.azure_clients import reset_clients
 from simulator import Simulator
+from simulator.servicebus.runner import STATE_FILE as SERVICEBUS_STATE
 
 REPO = Path(__file__).resolve().parents[1]
 APP_MODULE = "function_app"
@@ -40,7 +44,9 @@ class StackOptions:
     gateway_build_minutes: float | None = None
     # Extra app settings (POLICY_*, AUTH_MODE, ...), applied on top of the wiring.
     settings: dict[str, str] = field(default_factory=dict)
-    fresh: bool = False  # forget the runs of a previous start (devhost's SQLite file)
+    # Forget a previous start: its runs (devhost's SQLite file) and the Service Bus messages
+    # still in the queue and the subscriptions (a queued request would start a run again).
+    fresh: bool = False
     # False: no simulator; the app reaches real Azure with the settings in the environment
     # (ARM_ENDPOINT unset = management.azure.com, DefaultAzureCredential, ServiceBusConnection).
     simulator: bool = True
@@ -66,6 +72,7 @@ class LocalStack:
         if opts.fresh:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{db}{suffix}").unlink(missing_ok=True)
+            (opts.state_dir / "simulator" / "servicebus" / SERVICEBUS_STATE).unlink(missing_ok=True)
         if not opts.simulator and opts.clock != "real":
             raise ValueError("real Azure runs on the real clock (--clock real)")
         try:
@@ -121,8 +128,8 @@ class LocalStack:
             "ARM_CA_BUNDLE": str(sim.ca),
             "ARM_CREDENTIAL": "static",
             # Simulated LROs finish in a poll or two; real seconds between polls buy nothing.
+            # The one setting that differs from a deployment's (5 s), and only in wall time.
             "ARM_POLLING_INTERVAL": "0",
-            "ARM_RETRY_TOTAL": "0",
             # The operators' run index: the simulator's Table service, path-style like Azurite.
             "RUN_INDEX_ENDPOINT": f"{sim.url}/devstoreaccount1",
         }
