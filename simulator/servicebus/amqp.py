@@ -72,8 +72,9 @@ class _LinkRole:
     target: SendTarget | None = None
     node: MessageStore | SendTarget | None = None
     presettled: bool = False
-    # incoming bytes of a transfer that spans several frames
+    # incoming bytes of a transfer that spans several frames, and how many arrived in all
     partial: dict[str, bytearray] = field(default_factory=dict)
+    partial_size: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -319,7 +320,7 @@ class AmqpServer:
             # refuses a link. The SDK raises the condition (amqp:not-found ->
             # MessagingEntityNotFoundError).
             link.open()
-            link.condition = Condition(fault.condition, fault.description)
+            link.condition = _condition(fault)
             link.close()
             return
         link.source.copy(link.remote_source)
@@ -377,10 +378,15 @@ class AmqpServer:
             chunk = link.recv(max(delivery.pending, 1))
             if not chunk:
                 break
-            buffer.extend(chunk)
+            # Past the limit only the size is kept: an over-size transfer is refused when it
+            # ends, without holding all of it in memory.
+            if len(buffer) <= MAX_MESSAGE_SIZE:
+                buffer.extend(chunk)
+            role.partial_size[delivery.tag] = role.partial_size.get(delivery.tag, 0) + len(chunk)
         if delivery.partial:
             return
         del role.partial[delivery.tag]
+        size = role.partial_size.pop(delivery.tag, len(buffer))
         link.advance()
         try:
             if role.kind == "cbs":
@@ -389,13 +395,13 @@ class AmqpServer:
                 self._reply(client, role, bytes(buffer), self._management)
             else:
                 assert role.target is not None
-                if len(buffer) > MAX_MESSAGE_SIZE:
-                    raise errors.message_too_large(len(buffer), MAX_MESSAGE_SIZE)
+                if size > MAX_MESSAGE_SIZE:
+                    raise errors.message_too_large(size, MAX_MESSAGE_SIZE)
                 self.backend.send(role.target.path, codec.unpack_transfer(bytes(buffer)))
             delivery.update(Disposition.ACCEPTED)
         except errors.ServiceBusFault as fault:
             log.info("transfer on %s rejected: %s", role.address, fault.description)
-            delivery.local.condition = Condition(fault.condition, fault.description)
+            delivery.local.condition = _condition(fault)
             delivery.update(Disposition.REJECTED)
         delivery.settle()
         if link.credit < SEND_CREDIT // 2:
@@ -438,7 +444,7 @@ class AmqpServer:
             if state is not None:
                 delivery.update(state)
         except errors.ServiceBusFault as fault:
-            delivery.local.condition = Condition(fault.condition, fault.description)
+            delivery.local.condition = _condition(fault)
             delivery.update(Disposition.REJECTED)
         delivery.settle()
 
@@ -665,6 +671,17 @@ _TOKEN_ATTR = "sim_lock_token"  # noqa: S105 - an attribute name, not a secret
 
 def _role(link: Link) -> _LinkRole | None:
     return getattr(link, _ROLE_ATTR, None)
+
+
+def _condition(fault: errors.ServiceBusFault) -> Condition:
+    """The AMQP error for ``fault``, with an ``info`` map as the service sends one.
+
+    The SDK reads a rejected outcome's error as ``[condition, description, info]`` and indexes
+    all three (pyamqp ``_on_send_complete``: ``error_info[0][2]``); without ``info`` its
+    completion callback failed with an IndexError and ``send_messages`` never returned.
+    """
+    info = {symbol("com.microsoft:tracking-id"): str(uuid.uuid4())}
+    return Condition(fault.condition, fault.description, info)
 
 
 def _set_role(link: Link, role: _LinkRole | None) -> None:
