@@ -197,6 +197,7 @@ class LocalStack:
             "api": host.api_url,
             "dashboard": self.dashboard_url,
             "webhooks": host.webhook_url,
+            "systemKey": host.system_key,  # the webhooks' code (local, loopback)
             "clock": self.options.clock,
             "db": str(host.db_path),
         }

@@ -15,6 +15,7 @@ import asyncio
 import dataclasses
 import json
 import logging
+import secrets
 import threading
 import time
 from collections.abc import Iterable
@@ -28,7 +29,7 @@ from devhost.app_index import AppIndex, FunctionEntry, load_app, read_host_json
 from devhost.clock import Clock, RealClock, VirtualClock
 from devhost.engine import VIRTUAL_NOW_KEY, Engine
 from devhost.event_loop import run_on_loop, shared_loop
-from devhost.http_server import WEBHOOK_PREFIX, HttpFront
+from devhost.http_server import RPC_PREFIX, WEBHOOK_PREFIX, HttpFront
 from devhost.invocation import build_kwargs, call_async
 from devhost.local_auth import parse_roles, principal_header
 from devhost.management import Management
@@ -39,6 +40,9 @@ from devhost.trigger_kinds import BUILT_IN, TriggerKind, trigger_kind_for
 log = logging.getLogger("devhost")
 
 _IGNORED_TRIGGERS = BUILT_IN | {"entityTrigger"}
+# Where the system key of the Durable webhooks is kept: with the host's state, so URLs handed
+# out before a restart keep working (the real host keeps its keys in storage too).
+SYSTEM_KEY_META = "durabletask_extension_key"
 _index_cache: dict[tuple[str, str], AppIndex] = {}
 _index_lock = threading.Lock()
 
@@ -68,8 +72,12 @@ class DevHost:
         check_sequencing: bool = False,
         synchronous: str = "FULL",
         local_principal: str | Iterable[str] | None = None,
+        system_key: str | None = None,
     ) -> None:
         """Configure; nothing runs until :meth:`start`. ``port=0`` picks a free port.
+
+        ``system_key``: the Durable webhooks' key (``durabletask_extension`` on the real host);
+        by default one generated at the first start and kept in the database.
 
         ``local_principal``: app roles (``"A,B"`` or a list) of a principal injected into HTTP
         trigger requests that carry no ``x-ms-client-principal`` (a local stand-in for Easy
@@ -87,8 +95,12 @@ class DevHost:
         self.check_sequencing = check_sequencing
         self.synchronous = synchronous
         self.local_roles = parse_roles(local_principal) if local_principal is not None else None
+        self._given_key = system_key
+        self.system_key = ""
         self.port = 0
+        self.rpc_port = 0
         self._runner: web.AppRunner | None = None
+        self._rpc_runner: web.AppRunner | None = None
         self._kinds: list[TriggerKind] = []
         self._started = False
 
@@ -105,6 +117,12 @@ class DevHost:
         with self.store.tx() as tx:
             requeued = tx.requeue_running_activities()
             saved_now = tx.get_meta(VIRTUAL_NOW_KEY)
+            key = self._given_key or tx.get_meta(SYSTEM_KEY_META)
+            if key is None:
+                key = secrets.token_urlsafe(32)
+            if tx.get_meta(SYSTEM_KEY_META) != key:
+                tx.set_meta(SYSTEM_KEY_META, key)
+        self.system_key = key
         if requeued:
             log.info("re-running %d activities that were running at the last stop", requeued)
         self.engine = Engine(
@@ -126,9 +144,20 @@ class DevHost:
         self.store.on_change(self.pool.wake)
         header = principal_header(self.local_roles) if self.local_roles else None
         front = HttpFront(
-            self.index, self.management, self.binding_json, self.stats, local_principal=header
+            self.index,
+            self.management,
+            self.binding_json,
+            self.stats,
+            local_principal=header,
+            system_key=self.system_key,
         )
-        self.port = run_on_loop(self._serve(front.application()))
+        # The keyless RPC listener is on loopback whatever the public bind address is.
+        self._rpc_runner, self.rpc_port = run_on_loop(
+            self._serve(front.rpc_application(), "127.0.0.1", 0)
+        )
+        self._runner, self.port = run_on_loop(
+            self._serve(front.application(), self.bind_host, self.requested_port)
+        )
         # Activities got the binding before the port was known; give them the real one.
         self.pool.client_binding_json = self.binding_json()
         self.engine.start()
@@ -137,13 +166,13 @@ class DevHost:
         self._started = True
         return self
 
-    async def _serve(self, app: web.Application) -> int:
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.bind_host, self.requested_port)
+    @staticmethod
+    async def _serve(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, host, port)
         await site.start()
-        address = self._runner.addresses[0]
-        return int(address[1])
+        return runner, int(runner.addresses[0][1])
 
     def _start_trigger_kinds(self) -> None:
         by_type: dict[str, list[FunctionEntry]] = {}
@@ -170,8 +199,9 @@ class DevHost:
                 kind.stop()
             except Exception:
                 log.exception("trigger kind failed to stop")
-        if self._runner is not None:
-            run_on_loop(self._runner.cleanup())
+        for runner in (self._runner, self._rpc_runner):
+            if runner is not None:
+                run_on_loop(runner.cleanup())
         self.engine.stop()
         self.pool.stop()
         self.store.close()
@@ -198,14 +228,21 @@ class DevHost:
 
     @property
     def webhook_url(self) -> str:
-        """Base URL of the Durable management API."""
+        """Base URL of the Durable management API (calls need ``code=`` :attr:`system_key`)."""
         return self.base_url + WEBHOOK_PREFIX
+
+    @property
+    def rpc_url(self) -> str:
+        """Base URL of the keyless management API on loopback (the SDK client's rpcBaseUrl)."""
+        return f"http://127.0.0.1:{self.rpc_port}{RPC_PREFIX}/"
 
     def ready_info(self) -> dict[str, Any]:
         """What ``python -m devhost`` prints after READY."""
         return {
             "api": self.api_url,
             "webhooks": self.webhook_url,
+            # Local only (loopback, this database): what a caller of the webhooks passes as code.
+            "systemKey": self.system_key,
             "db": str(self.db_path),
             "clock": "virtual" if self.clock.virtual else "real",
             "taskHub": self.index.hub_name,
@@ -229,7 +266,8 @@ class DevHost:
         """The ``durableClient`` binding value the real host would pass, pointing here."""
         origin = origin or self.base_url
         base = origin + WEBHOOK_PREFIX
-        query = f"taskHub={self.index.hub_name}&connection=Storage"
+        # As the real host: the public URLs carry the system key, the RPC base does not.
+        query = f"taskHub={self.index.hub_name}&connection=Storage&code={self.system_key}"
         instance = base + "/instances/INSTANCEID"
         return json.dumps(
             {
@@ -257,8 +295,8 @@ class DevHost:
                 },
                 "baseUrl": base,
                 "requiredQueryStringParameters": query,
-                # The real host's RPC endpoint is a separate port; devhost serves it here.
-                "rpcBaseUrl": base + "/",
+                # The real host's RPC endpoint: a separate port on loopback, no key.
+                "rpcBaseUrl": self.rpc_url,
                 "httpBaseUrl": "",
                 "connectionName": "Storage",
             }

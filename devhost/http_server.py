@@ -2,14 +2,19 @@
 
 Both live on one port, like ``func start``: ``create_check_status_response`` rewrites the
 management URLs to the origin of the triggering request, so the webhook routes must answer on
-the same host:port as the app's routes. Auth levels are ignored (as Core Tools does locally);
-headers such as ``x-ms-client-principal`` reach the function unchanged. With a local principal
+the same host:port as the app's routes. Like the real host, the webhooks need the system key
+(``code=`` or ``x-functions-key``; the URLs handed to the app carry it) and answer 401 without
+it; the SDK's client calls the same operations on a separate keyless RPC listener bound to
+127.0.0.1 (the real host's ``rpcBaseUrl``, 127.0.0.1:17071). Auth levels of the app's own
+routes are ignored (as Core Tools does locally); headers such as ``x-ms-client-principal``
+reach the function unchanged. With a local principal
 configured, a request that has no ``x-ms-client-principal`` gets that one (local_auth.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import logging
 from collections.abc import Callable
@@ -27,6 +32,10 @@ from devhost.routing import Router
 log = logging.getLogger("devhost.http")
 
 WEBHOOK_PREFIX = "/runtime/webhooks/durabletask"
+# The local RPC endpoint's path, as on the real host (http://127.0.0.1:17071/durabletask/).
+RPC_PREFIX = "/durabletask"
+KEY_HEADER = "x-functions-key"
+_RPC = web.AppKey("rpc", bool)
 CONTINUATION_HEADER = "x-ms-continuation-token"
 _RUNNING_STATES = ("Running", "Pending", "ContinuedAsNew", "Suspended")
 
@@ -55,9 +64,10 @@ class HttpFront:
         self,
         index: AppIndex,
         management: Management,
-        binding_json: Callable[[str], str],
+        binding_json: Callable[[str | None], str],
         stats: Callable[[], dict[str, Any]] | None = None,
         local_principal: str | None = None,
+        system_key: str | None = None,
     ) -> None:
         """``binding_json(origin)`` returns the durableClient JSON for a request origin.
 
@@ -66,6 +76,8 @@ class HttpFront:
         """
         self.stats = stats
         self.local_principal = local_principal
+        # None: webhooks open (only for a front built without a host, e.g. in a unit test).
+        self.system_key = system_key
         self.index = index
         self.management = management
         self.binding_json = binding_json
@@ -76,9 +88,36 @@ class HttpFront:
             self.router.add(route, methods or None, entry)
 
     def application(self) -> web.Application:
-        """The aiohttp application with every route."""
+        """The public application: the webhooks (system key required) and the app's routes."""
+        app = web.Application(client_max_size=64 * 1024 * 1024, middlewares=[self._key_guard])
+        self._management_routes(app, WEBHOOK_PREFIX)
+        if self.stats is not None:
+            app.router.add_get("/_devhost/stats", self.stats_view)
+        prefix = "/" + self.index.route_prefix if self.index.route_prefix else ""
+        # [\s\S], not ".": a path with an encoded newline (%0A) is still the app's to answer.
+        app.router.add_route("*", prefix + r"/{tail:[\s\S]*}", self.trigger)
+        return app
+
+    def rpc_application(self) -> web.Application:
+        """The keyless management API for the SDK's client; serve it on 127.0.0.1 only."""
         app = web.Application(client_max_size=64 * 1024 * 1024)
-        hooks = WEBHOOK_PREFIX
+        app[_RPC] = True
+        self._management_routes(app, RPC_PREFIX)
+        return app
+
+    @web.middleware
+    async def _key_guard(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """401 for a webhook call without the system key, as the Functions host answers."""
+        path = request.path
+        if self.system_key is not None and (
+            path == WEBHOOK_PREFIX or path.startswith(WEBHOOK_PREFIX + "/")
+        ):
+            given = request.query.get("code") or request.headers.get(KEY_HEADER) or ""
+            if not hmac.compare_digest(given.encode(), self.system_key.encode()):
+                return web.Response(status=401)
+        return await handler(request)
+
+    def _management_routes(self, app: web.Application, hooks: str) -> None:
         app.router.add_post(hooks + "/orchestrators/{name}", self.start)
         app.router.add_post(hooks + "/orchestrators/{name}/{instance_id}", self.start)
         app.router.add_get(hooks + "/instances", self.query)
@@ -93,12 +132,6 @@ class HttpFront:
         app.router.add_post(hooks + "/instances/{instance_id}/resume", self.resume)
         app.router.add_post(hooks + "/instances/{instance_id}/restart", self.restart)
         app.router.add_post(hooks + "/instances/{instance_id}/rewind", self.rewind)
-        if self.stats is not None:
-            app.router.add_get("/_devhost/stats", self.stats_view)
-        prefix = "/" + self.index.route_prefix if self.index.route_prefix else ""
-        # [\s\S], not ".": a path with an encoded newline (%0A) is still the app's to answer.
-        app.router.add_route("*", prefix + r"/{tail:[\s\S]*}", self.trigger)
-        return app
 
     # -- management API ---------------------------------------------------------------------
     @staticmethod
@@ -107,8 +140,12 @@ class HttpFront:
         return f"{request.scheme}://{request.host}"
 
     def check_status_body(self, request: web.Request, instance_id: str) -> dict[str, str]:
-        """The management URLs for an instance (the body of a 202 start response)."""
-        urls = json.loads(self.binding_json(self.origin(request)))["managementUrls"]
+        """The management URLs for an instance (the body of a 202 start response).
+
+        A start over the RPC listener answers with the public URLs, as the real host does.
+        """
+        origin = None if request.app.get(_RPC) else self.origin(request)
+        urls = json.loads(self.binding_json(origin))["managementUrls"]
         return {key: value.replace("INSTANCEID", instance_id) for key, value in urls.items()}
 
     def _accepted(self, request: web.Request, instance_id: str) -> web.Response:

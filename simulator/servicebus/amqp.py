@@ -681,7 +681,7 @@ def _condition(fault: errors.ServiceBusFault) -> Condition:
     completion callback failed with an IndexError and ``send_messages`` never returned.
     """
     info = {symbol("com.microsoft:tracking-id"): str(uuid.uuid4())}
-    return Condition(fault.condition, fault.description, info)
+    return Condition(fault.condition, fault.description, cast(Any, info))
 
 
 def _set_role(link: Link, role: _LinkRole | None) -> None:

@@ -59,6 +59,8 @@ class DevHostProcess:
         assert line.startswith("READY "), line
         self.info = json.loads(line[len("READY ") :])
         self.webhooks = self.info["webhooks"]
+        # The webhooks need the host's system key, kept in the database across restarts.
+        self.key = {"x-functions-key": self.info["systemKey"]}
         self.base = self.webhooks.split("/runtime/")[0]
 
     def kill(self) -> None:
@@ -91,6 +93,7 @@ def test_sigkill_mid_run_then_restart_completes_every_run(tmp_path: Path) -> Non
                 "POST",
                 f"{host.webhooks}/orchestrators/recorder/run-{n}",
                 body=json.dumps({"path": str(effects), "steps": STEPS, "sleep": 0.15}),
+                headers=host.key,
             )
             assert reply.status == 202, reply.body
         _wait_lines(effects, 2)
@@ -108,7 +111,7 @@ def test_sigkill_mid_run_then_restart_completes_every_run(tmp_path: Path) -> Non
         deadline = time.monotonic() + 60
         for n in range(RUNS):
             while True:
-                status = http("GET", f"{host.webhooks}/instances/run-{n}")
+                status = http("GET", f"{host.webhooks}/instances/run-{n}", headers=host.key)
                 if status.body and status.body["runtimeStatus"] == "Completed":
                     break
                 assert time.monotonic() < deadline, status.body

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import azure.durable_functions as df
 import pytest
 
 from devhost import DevHost
 from tests.devhost.conftest import http
+from tests.devhost.conftest import http as _http
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -142,7 +144,10 @@ def test_query_filters_and_paging(host: DevHost) -> None:
     token = None
     pages = 0
     while True:
-        headers = {"x-ms-continuation-token": token} if token else {}
+        # The public webhooks need the system key (test_management_key.py).
+        headers = {"x-functions-key": host.system_key}
+        if token:
+            headers["x-ms-continuation-token"] = token
         reply = http(
             "GET", f"{host.webhook_url}/instances/?top=3&instanceIdPrefix=q-", headers=headers
         )
@@ -158,7 +163,13 @@ def test_query_filters_and_paging(host: DevHost) -> None:
 
 
 def test_status_codes_over_http(host: DevHost) -> None:
+    # The public webhooks need the system key (test_management_key.py); every call passes it.
     base = host.webhook_url
+    key = {"x-functions-key": host.system_key}
+
+    def http(method: str, url: str, body: Any = None, headers: dict[str, str] | None = None):
+        return _http(method, url, body, {**key, **(headers or {})})
+
     assert http("GET", f"{base}/instances/none").status == 404
     host.start_new("approval", instance_id="codes")
     host.wait_for("codes", statuses=("Running",))
