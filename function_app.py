@@ -5,6 +5,7 @@ from __future__ import annotations
 import azure.durable_functions as df
 
 from activities.functions import bp as activities
+from orchestrators.compensation import bp as compensation
 from orchestrators.gateway_waiter import bp as gateway_waiter
 from orchestrators.saga import bp as saga
 from orchestrators.step_runner import bp as step_runner
@@ -19,6 +20,6 @@ telemetry.configure()
 
 app = df.DFApp()
 blueprints = (http_api, operator_api, dashboard, servicebus, saga, step_runner, gateway_waiter,
-              activities)  # fmt: skip
+              compensation, activities)  # fmt: skip
 for blueprint in blueprints:
     app.register_functions(blueprint)

@@ -7,7 +7,7 @@
     onboard submit FILE --via servicebus   put the request on queue onboarding-requests
     onboard events [--follow] [--max N]    status events from topic onboarding-events
     onboard show ID | --ticket T           a run's state and steps (by run id or by ticket)
-    onboard list|history|terminate|retry|approve|supply   operators (cli/operator_commands.py)
+    onboard list|history|terminate|retry|compensate|approve|supply   (cli/operator_commands.py)
 
 ``--api`` (or ``ONBOARD_API``) names the app's base URL; default http://127.0.0.1:7071/api.
 Over Service Bus (docs/servicebus.md), ``--connection-string`` (or ``ServiceBusConnection``)

@@ -5,6 +5,7 @@
     onboard history ID                       the raw Durable history of a run and its children
     onboard terminate ID --reason R [--compensate]
     onboard retry ID                         a new run of the same request (<id>-r<N>)
+    onboard compensate ID [--reason R]       undo a CompensationFailed run's leftovers again
     onboard approve ID [--reject] [--reason R]
     onboard supply ID --ip 10.x.x.x          the gateway's private IP (the private_ip event)
 
@@ -23,7 +24,7 @@ from cli.api_client import api_base, call
 from cli.render import describe_problem, describe_run
 from triggers.auth import OPERATOR, READER
 
-COMMANDS = ("list", "history", "terminate", "retry", "approve", "supply")
+COMMANDS = ("list", "history", "terminate", "retry", "compensate", "approve", "supply")
 FILTERS = (("ticket", "ticket"), ("team", "team"), ("workspace", "workspace"),
            ("status", "status"), ("step", "step"), ("requested_by", "requestedBy"),
            ("from_", "from"), ("to", "to"))  # fmt: skip
@@ -58,6 +59,13 @@ def register(sub: Any) -> None:
     retry.add_argument("id")
     retry.add_argument("--api")
 
+    compensate = sub.add_parser(
+        "compensate", help="undo a CompensationFailed run's leftovers again (<id>-c<N>)"
+    )
+    compensate.add_argument("id")
+    compensate.add_argument("--reason", default="")
+    compensate.add_argument("--api")
+
     approve = sub.add_parser("approve", help="answer a run's approval gate")
     approve.add_argument("id")
     approve.add_argument("--reject", action="store_true", help="refuse: the run compensates")
@@ -83,6 +91,9 @@ def run(args: argparse.Namespace) -> int:
         return _print(call("POST", f"{run_url}/terminate", role=OPERATOR, body=body))
     if args.command == "retry":
         return _print(call("POST", f"{run_url}/retry", role=OPERATOR, body={}))
+    if args.command == "compensate":
+        body = {"reason": args.reason} if args.reason else {}
+        return _print(call("POST", f"{run_url}/compensate", role=OPERATOR, body=body))
     if args.command == "approve":
         body = {"approved": not args.reject, "reason": args.reason}
         return _print(call("POST", f"{run_url}/approve", role=OPERATOR, body=body))

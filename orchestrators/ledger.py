@@ -379,6 +379,7 @@ class Ledger:
         milestone(self.ctx, self.ticket_id, "compensating", step=failure.step)
         yield from self.notify("failed", step=failure.step, error=str(failure))
         leftovers: list[str] = []
+        leftover_undo: list[UndoEntry] = []
         for entry in compensation_order(self.undo):
             undo = ACTIVITIES[entry.activity]
             budget = dt.timedelta(seconds=POLICIES[undo.policy].max_total_s)
@@ -395,6 +396,7 @@ class Ledger:
                     record.status = "undone"
             else:
                 leftovers.append(entry.label)
+                leftover_undo.append(entry)
                 record.status = "undo-failed"
                 record.error = f"undo failed: {(result.error or {}).get('message', '')}"
         outcome: Outcome = (
@@ -404,7 +406,8 @@ class Ledger:
         milestone(self.ctx, self.ticket_id, "onboarding ended", outcome=outcome)
         yield from self.notify("compensationFailed" if leftovers else "compensated",
                                leftovers=leftovers, outcome=outcome)  # fmt: skip
-        return self._result(outcome, error=str(failure), leftovers=leftovers)
+        return self._result(outcome, error=str(failure), leftovers=leftovers,
+                            leftover_undo=leftover_undo)  # fmt: skip
 
     def _result(self, outcome: Outcome, **extra: Any) -> dict[str, Any]:
         return SagaResult(

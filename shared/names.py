@@ -9,6 +9,8 @@ from __future__ import annotations
 SAGA = "onboarding_saga"
 GATEWAY_WAITER = "gateway_waiter"
 RUN_STEP = "run_step"  # one activity with classified retries, as a sub-orchestration
+# Runs a finished CompensationFailed run's leftover undo entries again (operator action)
+RETRY_COMPENSATION = "retry_compensation"
 
 # External events an operator (or the approval system) raises
 EVENT_APPROVAL = "approval"

@@ -136,3 +136,15 @@ class SagaResult(WireModel):
     created: list[str] = Field(default_factory=list)
     leftovers: list[str] = Field(default_factory=list)
     hostname: str | None = None
+    # The undo entries that still failed (CompensationFailed), in the order to run them: the
+    # operator's compensate action runs exactly these again (orchestrators/compensation.py).
+    leftover_undo: list[UndoEntry] = Field(default_factory=list)
+    compensation_of: str | None = None  # on a compensation run: the run whose undo it retries
+
+
+class CompensationInput(WireModel):
+    """A compensation run: the undo entries a finished run left (its ``leftoverUndo``)."""
+
+    compensation_of: str  # the run whose leftovers these are
+    ticket_id: str
+    entries: list[UndoEntry] = Field(min_length=1)

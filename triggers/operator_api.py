@@ -28,7 +28,7 @@ from shared.operator_events import decode as decode_event
 from shared.operator_events import parse_private_ip, wait_kind
 from shared.request import OnboardingRequest
 from shared.run_index_store import IndexUnavailable, RunIndex, index_enabled, run_index_table
-from shared.saga_models import SagaInput
+from shared.saga_models import CompensationInput, SagaInput, UndoEntry
 from triggers.auth import OPERATOR, READER, REQUESTER, Principal, authorize, problem_response
 from triggers.intake import TERMINAL, run_id_problem, run_view
 from triggers.run_start import record_new_run
@@ -518,6 +518,63 @@ async def retry_onboarding(
     await _record(instance_id, _action(principal, "retry", instance_id, f"retried as {new_id}"))
     url = f"{req.url.split('/onboardings/')[0]}/onboardings/{new_id}"
     reply = await _accepted(client, new_id, retryOf=instance_id)
+    reply.headers["Location"] = url
+    return reply
+
+
+@bp.route(
+    route="onboardings/{instance_id}/compensate", methods=["POST"],
+    auth_level=func.AuthLevel.ANONYMOUS,
+)  # fmt: skip
+@bp.durable_client_input(client_name="client")
+async def compensate_onboarding(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
+    """Retry the compensation of a finished CompensationFailed run: a compensation run
+    (``<root>-c<N>``, orchestrators/compensation.py) runs its leftover undo entries again."""
+    started = await _start_action(req, client)
+    if isinstance(started, func.HttpResponse):
+        return started
+    principal, instance_id, status, body = started
+    output = _output(status)
+    runtime, outcome = _runtime(status), output.get("outcome")
+    if not (runtime == "Completed" and outcome == "CompensationFailed"):
+        what = f"{runtime} ({outcome})" if outcome else str(runtime)
+        return _conflict(
+            instance_id,
+            f"The run is {what}. Compensate retries the undo of a run that ended "
+            "CompensationFailed; retry a Failed or Compensated run instead.",
+            status,
+        )
+    try:
+        entries = [UndoEntry.model_validate(e) for e in output.get("leftoverUndo") or []]
+    except ValueError:
+        entries = []
+    if not entries:
+        return _conflict(
+            instance_id,
+            "The run's output lists no undo entries to retry (it ended before they were "
+            "recorded): remove the leftovers it lists by hand (docs/operators.md).",
+            status,
+        )
+    root = str(output.get("compensationOf") or instance_id)
+    new_id = None
+    for n in range(1, 100):
+        candidate = f"{root}-c{n}"
+        if await _status(client, candidate) is None:
+            new_id = candidate
+            break
+    if new_id is None:
+        return _conflict(instance_id, f"{root} has been compensated 99 times already.")
+    ticket = str(output.get("ticketId") or "")
+    payload = CompensationInput(compensation_of=root, ticket_id=ticket, entries=entries)
+    await client.start_new(names.RETRY_COMPENSATION, new_id,
+                           payload.model_dump(by_alias=True, mode="json"))  # fmt: skip
+    reason = _reason(body) or f"retry the compensation of {instance_id}"
+    await _record(instance_id, _action(principal, "compensate", instance_id,
+                                       f"compensation retried as {new_id}: {reason}"))  # fmt: skip
+    url = f"{req.url.split('/onboardings/')[0]}/onboardings/{new_id}"
+    reply = await _accepted(client, new_id, compensationOf=root)
     reply.headers["Location"] = url
     return reply
 

@@ -19,7 +19,7 @@ HOSTILE = ["?", "#", "?x", "#x", ".", "..", "%2e%2e", "?showInput=true", "a?b", 
            "onboard-x?showHistory=true", "onboard-x#frag", "a%3Fb", "a\\b", "a\nb", "a\x00b",
            "a b", "x" * 300, "onboard-\u202echg"]  # fmt: skip
 READS = ["", "/timeline", "/history"]
-ACTIONS = ["/terminate", "/approve", "/events/approval", "/retry", "/purge"]
+ACTIONS = ["/terminate", "/approve", "/events/approval", "/retry", "/compensate", "/purge"]
 
 
 def _url(stack: Stack, run_id: str, tail: str) -> str:

@@ -513,6 +513,14 @@ function actionsFor(run) {
       body: () => ({}),
     },
     {
+      label: "Retry compensation",
+      enabled: !running && (run.output || {}).outcome === "CompensationFailed",
+      what: `Runs the undo steps that failed in ${id} again (fix their cause first, e.g. a missing permission): a compensation run (${id}-cN) removes the leftovers listed in the output, ending Compensated, or CompensationFailed with what is still left.`,
+      path: `${base}/compensate`,
+      fields: [reason],
+      body: (v) => ({ reason: v.reason }),
+    },
+    {
       label: "Approve",
       enabled: event === "approval",
       what: `Approves run ${id}: it goes on to create the gateway.`,
