@@ -74,7 +74,16 @@ def assign_role(inp: AssignRoleInput, factory: ClientFactory | None = None) -> R
     authz = (factory or clients()).authorization(ArmId.parse(inp.scope).subscription)
     action = f"grant '{inp.role_name}' to {inp.principal_id} at {inp.scope}"
     index = _index()
-    with arm_action(action):
+    # Set once a grant of this run exists (made by this call, or a read found it marked):
+    # a failure after that carries it as the undo record (StepError.partial), so a grant whose
+    # take-back failed is removed by compensation; remove_role deletes only what bears this
+    # run's mark and no other run relies on.
+    made: list[RoleRecord] = []
+
+    def partial() -> RoleRecord | None:
+        return made[0] if made else None
+
+    with arm_action(action, partial):
         found = list(
             authz.role_definitions.list(inp.scope, filter=f"roleName eq '{inp.role_name}'")
         )
@@ -86,12 +95,12 @@ def assign_role(inp: AssignRoleInput, factory: ClientFactory | None = None) -> R
         name = assignment_name(inp.scope, ArmId.parse(role_id).name, inp.principal_id)
         assignment_id = f"{inp.scope}/providers/Microsoft.Authorization/roleAssignments/{name}"
         if index is None or not inp.instance_id:
-            return _grant(authz, inp, role_id, name, assignment_id)
+            return _grant(authz, inp, role_id, name, assignment_id, made)
         instance_id = inp.instance_id
         # Before the read: an undo that looks after this sees the run relying on it.
         _indexed(action, lambda: index.rely(name, instance_id, assignment_id))
         try:
-            return _grant(authz, inp, role_id, name, assignment_id)
+            return _grant(authz, inp, role_id, name, assignment_id, made)
         except BaseException:
             # No record, so no undo would remove the row: a stale row would keep the grant
             # for a run that has none. A retry writes it again.
@@ -152,12 +161,20 @@ def remove_role(record: RoleRecord, factory: ClientFactory | None = None) -> Non
 
 
 def _grant(
-    authz: Any, inp: AssignRoleInput, role_id: str, name: str, assignment_id: str
+    authz: Any,
+    inp: AssignRoleInput,
+    role_id: str,
+    name: str,
+    assignment_id: str,
+    mine: list[RoleRecord],
 ) -> RoleRecord:
-    """Read, then make the assignment only if it is not there; whose it is."""
+    """Read, then make the assignment only if it is not there; whose it is. ``mine`` gets the
+    record of a grant of this run as soon as one may exist."""
     existing = _get(authz, inp.scope, name)
     if existing is not None:
         ours = inp.instance_id is not None and marked_by(existing.description) == inp.instance_id
+        if ours:
+            mine.append(_record(assignment_id, True, inp))
         _check_type(authz, inp, existing, name, ours)
         return _record(assignment_id, ours, inp)
     try:
@@ -179,6 +196,8 @@ def _grant(
         if exc.error is not None and exc.error.code == "RoleAssignmentExists":
             return _record(assignment_id, False, inp)
         raise
+    if inp.instance_id:  # made and marked: its undo can tell it is this run's
+        mine.append(_record(assignment_id, True, inp))
     _check_type(authz, inp, made, name, ours=True)
     return _record(assignment_id, True, inp)
 

@@ -121,3 +121,24 @@ def test_partial_work_survives_the_failure_text_and_an_error_without_it_reads_as
     assert "partial" not in str(plain)
     carried = StepError("transient", "X", "m", partial={"zoneId": "z"})
     assert parse_step_error(f"Activity failed: {carried}") == carried
+
+
+def test_a_grant_made_then_refused_whose_take_back_fails_is_reported_for_undo(sim, factory):
+    # The group's id requested as a user: ARM makes the grant, the activity finds the type
+    # wrong and takes it back, but that delete is refused: the grant is this run's leftover.
+    from activities.authorization import assign_role, remove_role
+    from shared.access_models import AssignRoleInput, RoleRecord
+    from tests.simulator.conftest import APIM_ID, GROUP
+
+    before = snapshot(sim)
+    inp = AssignRoleInput(scope=APIM_ID, role_name="API Management Service Workspace API Developer",
+                          principal_id=GROUP, principal_type="User",
+                          instance_id="onboard-chg-6002")  # fmt: skip
+    sim.fault(method="DELETE", path="*/roleAssignments/*", status=403, code="AuthorizationFailed",
+              count=1)  # fmt: skip
+    with pytest.raises(StepError) as raised:
+        assign_role(inp, factory)
+    assert raised.value.partial is not None, raised.value
+    assert snapshot(sim) != before  # the grant is still there
+    remove_role(RoleRecord.model_validate(raised.value.partial), factory)
+    assert snapshot(sim) == before
