@@ -6,6 +6,7 @@ import asyncio
 import base64
 import json
 import logging
+from typing import Any
 
 import azure.functions as func
 import pytest
@@ -163,16 +164,15 @@ def test_post_needs_requester_or_operator(role, allowed):
 @pytest.mark.parametrize("role,allowed", POST_ROLES.items())
 def test_dry_run_needs_the_same_roles_as_post(role, allowed, monkeypatch):
     from activities import preflight
+    from shared.preflight import PreflightFacts, PreflightResult
 
     called = []
 
-    class Result:
-        def model_dump(self, **_: object) -> dict:
-            return {"passed": True, "findings": []}
-
-    def fake_preflight(inp: object) -> Result:
+    def fake_preflight(inp: Any) -> PreflightResult:
         called.append(inp)
-        return Result()
+        # A real result: the dry run also rehearses the saga on it (orchestrators/rehearsal.py).
+        return PreflightResult(passed=True, findings=[],
+                               facts=PreflightFacts(mode=inp.mode, service_exists=True))  # fmt: skip
 
     monkeypatch.setattr(preflight, "run_preflight", fake_preflight)
     response = _post(FakeClient(), VALID, params={"dryRun": "true"},

@@ -21,16 +21,15 @@ NAMES = ["dryRun", "dryrun", "DRYRUN", "DryRun"]
 @pytest.fixture
 def preflights(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     from activities import preflight
+    from shared.preflight import PreflightFacts, PreflightResult
 
     called: list[Any] = []
 
-    class Result:
-        def model_dump(self, **_: Any) -> dict[str, Any]:
-            return {"passed": True, "findings": []}
-
-    def fake(inp: Any) -> Result:
+    def fake(inp: Any) -> PreflightResult:
         called.append(inp)
-        return Result()
+        # A real result: the dry run also rehearses the saga on it (orchestrators/rehearsal.py).
+        return PreflightResult(passed=True, findings=[],
+                               facts=PreflightFacts(mode=inp.mode, service_exists=True))  # fmt: skip
 
     monkeypatch.setattr(preflight, "run_preflight", fake)
     return called

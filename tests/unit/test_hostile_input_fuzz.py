@@ -70,7 +70,7 @@ def _get(body: dict[str, Any], path: tuple[Any, ...]) -> Any:
 def spoiled(draw: st.DrawFn) -> tuple[bytes, bool]:
     """(body, clean): a request with zero or more spoilings; clean means none applied."""
     body = copy.deepcopy(VALID)
-    clean = True
+    spoilt: set[tuple[Any, ...]] = set()  # paths whose value is spoilt now
     for _ in range(draw(st.integers(0, 3))):
         how = draw(st.sampled_from(["char", "type", "line-break-in-description"]))
         if how == "char":
@@ -78,17 +78,19 @@ def spoiled(draw: st.DrawFn) -> tuple[bytes, bool]:
             text = str(_get(body, path))
             at = draw(st.integers(0, len(text)))
             _set(body, path, text[:at] + draw(HOSTILE_CHARS) + text[at:])
-            clean = False
+            spoilt.add(path)
         elif how == "type":
             path = draw(st.sampled_from(TYPED_PATHS))
             value = draw(WRONG_TYPES)
-            if value == _get(body, path) and type(value) is type(_get(body, path)):
-                continue
+            if type(value) is type(_get(VALID, path)):
+                continue  # "2" for a ticket id is a value, not a wrong type
             _set(body, path, value)
-            clean = False
-        else:  # allowed: a description may hold line breaks
+            spoilt.add(path)
+        else:  # allowed: a description may hold line breaks (and this replaces what it held)
             _set(body, ("workspace", "description"),
                  "APIs" + draw(st.sampled_from(["\n", "\r\n", "\t"])) + "of team P")  # fmt: skip
+            spoilt.discard(("workspace", "description"))
+    clean = not spoilt
     text = json.dumps(body, ensure_ascii=draw(st.booleans()))
     encoding = draw(st.sampled_from(["utf-8"] * 4 + ENCODINGS))
     try:

@@ -57,13 +57,15 @@ def _policy() -> Iterator[None]:
 def _no_arm() -> Iterator[None]:
     # Dry runs read ARM; the fuzz is about intake, so the preflight answers a fixed result.
     from activities import preflight
+    from shared.preflight import PreflightFacts, PreflightResult
 
-    class Result:
-        def model_dump(self, **_: Any) -> dict[str, Any]:
-            return {"passed": True, "findings": []}
+    def passed(inp: Any) -> PreflightResult:
+        # A real result: the dry run also rehearses the saga on it (orchestrators/rehearsal.py).
+        facts = PreflightFacts(mode=inp.mode, service_exists=True)
+        return PreflightResult(passed=True, findings=[], facts=facts)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(preflight, "run_preflight", lambda inp: Result())
+        mp.setattr(preflight, "run_preflight", passed)
         yield
 
 
