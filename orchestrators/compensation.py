@@ -47,9 +47,11 @@ def retry_compensation_body(context: OrchestrationContext) -> Generator[Any, Any
     outcome: Outcome = "CompensationFailed" if left else "Compensated"
     context.set_custom_status(bounded({"step": "done", "waitingFor": f"nothing ({outcome})"}))
     milestone(context, inp.ticket_id, "onboarding ended", outcome=outcome, undone=len(undone))
+    # About the ticket's run: the ticketing system and the run index (whose row of the root
+    # run this merges: its outcome becomes Compensated) learn how its compensation ended.
     event = StatusEvent(
         kind="compensationFailed" if left else "compensated", ticket_id=inp.ticket_id,
-        instance_id=context.instance_id, at=context.current_utc_datetime.isoformat(),
+        instance_id=inp.compensation_of, at=context.current_utc_datetime.isoformat(),
         leftovers=[e.label for e in left], outcome=outcome,
     )  # fmt: skip
     with contextlib.suppress(Exception):  # notifications are best effort by design

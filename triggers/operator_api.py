@@ -571,8 +571,9 @@ async def compensate_onboarding(
     await client.start_new(names.RETRY_COMPENSATION, new_id,
                            payload.model_dump(by_alias=True, mode="json"))  # fmt: skip
     reason = _reason(body) or f"retry the compensation of {instance_id}"
-    await _record(instance_id, _action(principal, "compensate", instance_id,
-                                       f"compensation retried as {new_id}: {reason}"))  # fmt: skip
+    # On the ticket's run (the root): compensation runs have no index row of their own.
+    await _record(root, _action(principal, "compensate", instance_id,
+                                f"compensation retried as {new_id}: {reason}"))  # fmt: skip
     url = f"{req.url.split('/onboardings/')[0]}/onboardings/{new_id}"
     reply = await _accepted(client, new_id, compensationOf=root)
     reply.headers["Location"] = url

@@ -58,13 +58,17 @@ def test_a_compensation_failed_run_lists_its_leftover_undo_and_compensate_remove
     compensation = CompensationInput(compensation_of=result["instanceId"],
                                      ticket_id=result["ticketId"],
                                      entries=result["leftoverUndo"])  # fmt: skip
-    drv = Driver(SimWorld(sim), {names.RETRY_COMPENSATION: retry_compensation_body,
-                                 names.RUN_STEP: run_step_body, names.SAGA: onboarding,
-                                 names.GATEWAY_WAITER: wait_for_gateway})  # fmt: skip
+    again = SimWorld(sim)
+    drv = Driver(again, {names.RETRY_COMPENSATION: retry_compensation_body,
+                         names.RUN_STEP: run_step_body, names.SAGA: onboarding,
+                         names.GATEWAY_WAITER: wait_for_gateway})  # fmt: skip
     retried = drv.run(names.RETRY_COMPENSATION, compensation.model_dump(by_alias=True))
     assert (retried["outcome"], retried["leftovers"], retried["leftoverUndo"]) == (
         "Compensated", [], [])  # fmt: skip
     assert retried["compensationOf"] == result["instanceId"]
+    [event] = again.published  # about the ticket's run: its index row and the ticket
+    assert (event["kind"], event["instanceId"], event["outcome"]) == (
+        "compensated", result["instanceId"], "Compensated")  # fmt: skip
     sim.advance(hours=2)  # the gateway delete the first compensation started ends
     assert snapshot(sim) == before
 

@@ -8,6 +8,7 @@ it was before the run.
 
 from __future__ import annotations
 
+from shared.run_index_store import run_index_table
 from tests.devhost.conftest import http
 from tests.e2e.conftest import OPERATOR, Stack
 
@@ -38,5 +39,8 @@ def test_compensate_removes_what_a_compensation_failed_run_left(stack: Stack, sa
     assert done["output"]["outcome"] == "Compensated", done["output"]
     assert done["output"]["leftovers"] == []
     assert stack.resources() == before
+    row = run_index_table().get(run_id)  # the ticket's run: no longer needs an operator
+    assert row and row["outcome"] == "Compensated"
+    assert f"compensation retried as {run_id}-c2" in row["lastAction"]
     assert http("POST", f"{stack.api}/onboardings/{done['id']}/compensate", {},
                 OPERATOR).status == 409  # fmt: skip
