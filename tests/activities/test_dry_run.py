@@ -52,15 +52,14 @@ def test_dry_run_plans_every_call_of_the_procedure_in_order_with_its_input(
     plan = body["plan"]
     order = [entry.get("activity") or entry["waitsFor"] for entry in plan]
     assert order[0] == "preflight" and order[1:3] == ["create_workspace", "ensure_nsg"]
-    assert "begin_gateway" in order and order.index("begin_gateway") < order.index(
-        "link_workspace"
-    )
+    assert "begin_gateway" in order and order.index("begin_gateway") < order.index("link_workspace")
     groups = {entry["activity"]: entry["group"] for entry in plan if entry.get("activity")}
     assert groups["create_workspace"] == groups["ensure_nsg"]  # side by side
     gateway = next(e for e in plan if e.get("activity") == "begin_gateway")
-    assert gateway["step"] == "gateway" and gateway["input"]["capacity"] == VALID["gateway"][
-        "capacity"
-    ]
+    assert (
+        gateway["step"] == "gateway"
+        and gateway["input"]["capacity"] == VALID["gateway"]["capacity"]
+    )
     grants = [e for e in plan if e.get("activity") == "assign_role"]
     assert len(grants) == len(VALID["access"])
     assert {r["method"] for r in sim.requests()} == {"GET"}  # still read only
