@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+import cproton  # type: ignore[import-untyped]
 from proton import (
     UNDESCRIBED,
     Array,
@@ -73,8 +74,8 @@ class _LinkRole:
     node: MessageStore | SendTarget | None = None
     presettled: bool = False
     # incoming bytes of a transfer that spans several frames, and how many arrived in all
-    partial: dict[str, bytearray] = field(default_factory=dict)
-    partial_size: dict[str, int] = field(default_factory=dict)
+    partial: dict[bytes, bytearray] = field(default_factory=dict)
+    partial_size: dict[bytes, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -373,7 +374,8 @@ class AmqpServer:
     def _incoming(self, client: _Client, role: _LinkRole, link: Link, delivery: Delivery) -> None:
         # Keyed by tag (unique among a link's unsettled deliveries): proton hands each frame's
         # event a fresh Delivery wrapper, so id(delivery) lost the first frames of a large one.
-        buffer = role.partial.setdefault(delivery.tag, bytearray())
+        tag = _tag_bytes(delivery)
+        buffer = role.partial.setdefault(tag, bytearray())
         while True:
             chunk = link.recv(max(delivery.pending, 1))
             if not chunk:
@@ -382,11 +384,11 @@ class AmqpServer:
             # ends, without holding all of it in memory.
             if len(buffer) <= MAX_MESSAGE_SIZE:
                 buffer.extend(chunk)
-            role.partial_size[delivery.tag] = role.partial_size.get(delivery.tag, 0) + len(chunk)
+            role.partial_size[tag] = role.partial_size.get(tag, 0) + len(chunk)
         if delivery.partial:
             return
-        del role.partial[delivery.tag]
-        size = role.partial_size.pop(delivery.tag, len(buffer))
+        del role.partial[tag]
+        size = role.partial_size.pop(tag, len(buffer))
         link.advance()
         try:
             if role.kind == "cbs":
@@ -667,6 +669,16 @@ _ROLE_ATTR = "sim_role"
 # Likewise the lock token of a delivery we sent (proton reads delivery tags back as UTF-8
 # text, which 16 random bytes are not, so the tag itself is never read).
 _TOKEN_ATTR = "sim_lock_token"  # noqa: S105 - an attribute name, not a secret
+
+
+def _tag_bytes(delivery: Delivery) -> bytes:
+    """The delivery tag as the bytes on the wire.
+
+    ``Delivery.tag`` decodes them as UTF-8, but a tag is binary: the SDK counts transfers in a
+    4-byte big-endian tag, and its 128th (``00 00 00 80``) raised UnicodeDecodeError, which
+    dropped the connection on every 128th message of a link.
+    """
+    return cproton.bytes2pybytes(cproton.lib.pn_delivery_tag(delivery._impl))
 
 
 def _role(link: Link) -> _LinkRole | None:
