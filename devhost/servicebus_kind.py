@@ -371,7 +371,11 @@ class _Listener:
             if free <= 0:
                 wait(in_flight, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
                 continue
-            messages = receiver.receive_messages(max_message_count=free, max_wait_time=POLL_SECONDS)
+            # One message per receive, as the host's processor asks for (ServiceBusProcessor
+            # receives one per concurrent call): with more, the SDK keeps pulling for 0.2 s
+            # after the first message arrives (_further_pull_receive_timeout), so every
+            # lone message waited ~200 ms before its function started.
+            messages = receiver.receive_messages(max_message_count=1, max_wait_time=POLL_SECONDS)
             for message in messages:
                 future = self._pool.submit(self._invoke, message)
                 in_flight[future] = _InFlight(message)

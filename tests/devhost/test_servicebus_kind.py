@@ -354,3 +354,30 @@ def test_sessions_and_batches_are_refused_with_a_warning(
     assert any("sessions" in m and "session-enabled" in m for m in messages)
     assert any("batches" in m and "cardinality 'many'" in m for m in messages)
     kind.stop()
+
+
+class _OneCallReceiver:
+    """A receiver stand-in that records what the listener asks for, then stops it."""
+
+    def __init__(self, listener: Any) -> None:
+        self.listener = listener
+        self.asked: list[int] = []
+
+    def receive_messages(self, max_message_count: int, max_wait_time: float) -> list[Any]:
+        self.asked.append(max_message_count)
+        self.listener.request_stop()
+        return []
+
+
+def test_the_listener_receives_one_message_per_call_so_a_lone_message_is_not_held() -> None:
+    # With max_message_count > 1 the SDK keeps pulling for 0.2 s after the first message
+    # (its _further_pull_receive_timeout), which delayed every lone request by ~200 ms.
+    from devhost.servicebus_kind import _Listener
+
+    trigger = SimpleNamespace(queue_name="orders", name="msg")
+    entry = SimpleNamespace(name="f", trigger=trigger)
+    options = ServiceBusOptions.from_host_json({})
+    listener = _Listener(None, entry, None, options, stop_grace=0)  # type: ignore[arg-type]
+    receiver = _OneCallReceiver(listener)
+    listener._pump(receiver)  # type: ignore[arg-type]
+    assert receiver.asked == [1]
