@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -71,18 +71,32 @@ class Ledger:
     """Bookkeeping of one run, rebuilt identically on every replay."""
 
     def __init__(
-        self, ctx: OrchestrationContext, ticket_id: str, policy: SagaPolicy, skipped: Iterable[str]
+        self,
+        ctx: OrchestrationContext,
+        ticket_id: str,
+        policy: SagaPolicy,
+        skipped: Iterable[str],
+        steps: Sequence[str] = STEPS,
     ) -> None:
         self.ctx = ctx
         self.ticket_id = ticket_id
         self.policy = policy
-        self.steps = {name: StepRecord(name=name) for name in STEPS}
+        self.steps = {name: StepRecord(name=name) for name in steps}
+        # Pure: the team record a succeeded run leaves, sent with its last milestone (issue 15).
+        self.inventory: Callable[[Ledger], dict[str, Any]] | None = None
         for name in skipped:
             self.steps[name].status = "skipped"
         self.undo: list[UndoEntry] = []
         self.hostname: str | None = None
         self._children = 0
         self._waits = 0
+        # Live detail for the status model (shared/status_model.py), only in the custom status:
+        # the step being retried (attempt, last error, next try), the parallel calls' children
+        # (their own custom status says their retries) and the step being undone.
+        self.retrying: dict[str, dict[str, Any]] = {}
+        self.batch: list[str] = []
+        self.undoing: str | None = None
+        self._shown: dict[str, Any] = {}
 
     # --- time and status -------------------------------------------------------------------
 
@@ -107,6 +121,14 @@ class Ledger:
             "until": until.isoformat() if until else None,
             "steps": [s.model_dump(by_alias=True) for s in self.steps.values()],
         }
+        if self.retrying:
+            custom["retrying"] = dict(self.retrying)
+        if self.batch:
+            custom["children"] = list(self.batch)
+        if self.undoing is not None:
+            custom["undoing"] = self.undoing
+        if self.hostname:
+            custom["hostname"] = self.hostname
         if event is not None:
             # The operator API raises answers only to the event the run waits for now (by its
             # kind, e.g. POST .../events/private_ip), and accepts cancel with it.
@@ -116,7 +138,24 @@ class Ledger:
             custom["cancellable"] = True  # a cancel event is awaited now
         if asks:
             custom["asks"] = asks  # what the operator decides on (e.g. the approval summary)
+        self._shown = {"step": step, "waiting_for": waiting_for, "until": until, "event": event,
+                       "cancellable": cancellable, "asks": asks}  # fmt: skip
         self.ctx.set_custom_status(bounded(custom))
+
+    def _reshow(self) -> None:
+        """The last status again, with the live detail as it is now (a retry began or ended)."""
+        if self._shown:
+            self.status(**self._shown)
+
+    def _reporter(self, step: str) -> Any:
+        def report(info: dict[str, Any] | None) -> None:
+            if info is None:
+                self.retrying.pop(step, None)
+            else:
+                self.retrying[step] = info
+            self._reshow()
+
+        return report
 
     def _begin(self, step: str, status: StepStatus = "running") -> StepRecord:
         record = self.steps[step]
@@ -148,6 +187,9 @@ class Ledger:
             unreadable: list[StepFailed] = []
             for (index, spec), result in zip(todo, results, strict=True):
                 if not result.ok:
+                    record = self.steps[self._step_of(spec[0])]
+                    record.attempts += result.attempts
+                    record.calls += 1
                     failed.append(((index, spec), error_text(result)))
                     self._record_partial(spec[0], result)
                     continue
@@ -172,22 +214,30 @@ class Ledger:
     ) -> Generator[Any, Any, list[RunStepResult]]:
         if len(calls) == 1:
             activity, inp = calls[0]
+            step = self._step_of(activity)
             result = yield from run_with_retry(
-                self.ctx, activity.name, as_json(inp), POLICIES[activity.policy]
-            )
+                self.ctx, activity.name, as_json(inp), POLICIES[activity.policy],
+                self._reporter(step),
+            )  # fmt: skip
             return [result]
+        first = self._children + 1
         tasks = [
             self.sub_orchestration(names.RUN_STEP, RunStepInput(
-                activity=activity.name, payload=as_json(inp), policy=activity.policy))
+                activity=activity.name, payload=as_json(inp), policy=activity.policy,
+                step=self._step_of(activity)))
             for activity, inp in calls
         ]  # fmt: skip
+        self.batch = [f"{self.ctx.instance_id}:{n}" for n in range(first, self._children + 1)]
+        self._reshow()
         done = yield self.ctx.task_all(tasks)
+        self.batch = []
         return [RunStepResult.model_validate(raw) for raw in done]
 
     def _record(self, activity: Activity, result: RunStepResult) -> Any:
         """Attempts, created ids and the undo of a call that succeeded; its typed output."""
         step = self.steps[self._step_of(activity)]
         step.attempts += result.attempts
+        step.calls += 1
         try:
             output = activity.parse(result.result)
         except ValidationError as exc:
@@ -372,7 +422,9 @@ class Ledger:
             return (yield from self._compensate(internal))
         self.status("report", "nothing (done)", None)
         milestone(self.ctx, self.ticket_id, "onboarding succeeded")
-        yield from self.notify("succeeded", hostname=self.hostname, outcome="Succeeded")
+        inventory = self.inventory(self) if self.inventory is not None else None
+        yield from self.notify("succeeded", hostname=self.hostname, outcome="Succeeded",
+                               inventory=inventory)  # fmt: skip
         return self._result("Succeeded")
 
     def _compensate(self, failure: StepFailed) -> Generator[Any, Any, dict[str, Any]]:
@@ -383,12 +435,14 @@ class Ledger:
         for entry in compensation_order(self.undo):
             undo = ACTIVITIES[entry.activity]
             budget = dt.timedelta(seconds=POLICIES[undo.policy].max_total_s)
+            self.undoing = entry.step
             self.status(
                 "compensate", f"undo {entry.activity} of {entry.label}", self.clock() + budget
             )
             result = yield from run_with_retry(
-                self.ctx, undo.name, entry.payload, POLICIES[undo.policy]
-            )
+                self.ctx, undo.name, entry.payload, POLICIES[undo.policy],
+                self._reporter(entry.step),
+            )  # fmt: skip
             record = self.steps[entry.step]
             if result.ok:
                 record.undone.append(entry.label)
@@ -402,6 +456,7 @@ class Ledger:
         outcome: Outcome = (
             "CompensationFailed" if leftovers else ("Compensated" if self.undo else "Failed")
         )
+        self.undoing = None
         self.status("done", f"nothing ({outcome})", None)
         milestone(self.ctx, self.ticket_id, "onboarding ended", outcome=outcome)
         yield from self.notify("compensationFailed" if leftovers else "compensated",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import azure.durable_functions as df
@@ -22,6 +22,11 @@ from shared.saga_models import RunStepInput, RunStepResult
 from shared.step_errors import StepError, parse_step_error
 
 bp = df.Blueprint()
+
+# Told about each retry before its timer: (attempt that failed, its error, when the next starts);
+# None once the call has ended. The ledger publishes it in the run's custom status
+# (shared/status_model.py: a step "retrying" with attempt n, last error and next try).
+RetryReport = Callable[[dict[str, Any] | None], None]
 
 
 def as_step_error(exc: Exception) -> StepError:
@@ -41,13 +46,26 @@ def budget_spent(policy: RetryPolicy, attempts: int, elapsed_s: float) -> str:
     )
 
 
+def retry_info(activity: str, attempt: int, error: StepError, next_at: dt.datetime
+               ) -> dict[str, Any]:  # fmt: skip
+    """What a retry report says (shared/status_model.Retrying's JSON form), bounded."""
+    return {"activity": activity, "attempt": attempt,
+            "lastError": f"{error.code}: {error.message}"[:300],
+            "nextRetry": next_at.isoformat()}  # fmt: skip
+
+
 def run_with_retry(
-    context: OrchestrationContext, activity: str, payload: Any, policy: RetryPolicy
+    context: OrchestrationContext,
+    activity: str,
+    payload: Any,
+    policy: RetryPolicy,
+    report: RetryReport | None = None,
 ) -> Generator[Any, Any, RunStepResult]:
     """Call ``activity`` until it succeeds, fails permanently or the policy gives up.
 
     A failed result's error carries ``partial``, the undo record of work done half-way, from
-    the latest attempt that reported one.
+    the latest attempt that reported one. ``report`` hears of each retry before its timer and
+    of the end of the call (None); it only sets custom status, so it adds nothing to history.
     """
     started = context.current_utc_datetime
     attempt = 0
@@ -56,6 +74,8 @@ def run_with_retry(
         attempt += 1
         try:
             result = yield context.call_activity(activity, payload)
+            if report is not None and attempt > 1:
+                report(None)
             return RunStepResult(ok=True, result=result, attempts=attempt)
         except Exception as exc:  # the SDK raises plain Exception for TaskFailed
             error = as_step_error(exc)
@@ -68,13 +88,26 @@ def run_with_retry(
             if delay is None:
                 if error.retryable:  # say that the budget, not the error, ended the step
                     error.message = f"{error.message} ({budget_spent(policy, attempt, elapsed)})"
+                if report is not None and attempt > 1:
+                    report(None)
                 return RunStepResult(ok=False, error=dataclasses.asdict(error), attempts=attempt)
-            yield context.create_timer(context.current_utc_datetime + dt.timedelta(seconds=delay))
+            next_at = context.current_utc_datetime + dt.timedelta(seconds=delay)
+            if report is not None:
+                report(retry_info(activity, attempt, error, next_at))
+            yield context.create_timer(next_at)
 
 
 def run_step_body(context: OrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
     inp = RunStepInput.model_validate(context.get_input())
-    result = yield from run_with_retry(context, inp.activity, inp.payload, POLICIES[inp.policy])
+
+    def report(info: dict[str, Any] | None) -> None:
+        # The parent lists this child in its custom status ("children"); the run view reads
+        # this one to show the parallel call's retry (shared/status_model.child_retrying).
+        context.set_custom_status({"step": inp.step, "retrying": info} if info else None)
+
+    result = yield from run_with_retry(
+        context, inp.activity, inp.payload, POLICIES[inp.policy], report if inp.step else None
+    )
     return result.model_dump(by_alias=True)
 
 

@@ -46,5 +46,7 @@ def bounded(custom: dict[str, Any], limit: int = LIMIT) -> dict[str, Any]:
     small["stepsOmitted"] = True  # too large to show: read the run's history
     if size(small) <= limit:
         return small
-    return {k: small[k] for k in ("step", "waitingFor", "until", "operatorEvent", "operatorWait",
-                                  "cancellable") if k in small} | {"truncated": True}  # fmt: skip
+    # What the status model needs while the run goes on (shared/status_model.py) is kept.
+    keep = ("step", "waitingFor", "until", "operatorEvent", "operatorWait", "cancellable",
+            "retrying", "children", "undoing", "hostname")  # fmt: skip
+    return {k: small[k] for k in keep if k in small} | {"truncated": True}

@@ -55,7 +55,8 @@ class SagaInput(WireModel):
 class StepRecord(WireModel):
     name: str
     status: StepStatus = "pending"
-    attempts: int = 0
+    attempts: int = 0  # every try of every call of the step, first tries included
+    calls: int = 0  # calls that ended (attempts - calls = retries; shared/status_model.py)
     started: str | None = None
     ended: str | None = None
     error: str | None = None
@@ -74,6 +75,7 @@ class RunStepInput(WireModel):
     activity: str
     payload: dict[str, Any]
     policy: Literal["default", "principal", "undo"] = "default"
+    step: str | None = None  # the saga step the call belongs to (its retries are shown there)
 
 
 class RunStepResult(WireModel):
@@ -122,6 +124,9 @@ class StatusEvent(WireModel):
     error: str | None = None
     leftovers: list[str] | None = None
     outcome: Outcome | None = None  # on the last milestone: how the run ended
+    # On an onboarding's "succeeded" milestone: the team record it leaves (shared/team_record.py),
+    # written by the publish activity and never published on the topic.
+    inventory: dict[str, Any] | None = None
 
     def payload(self) -> dict[str, Any]:
         return self.model_dump(by_alias=True, exclude_none=True)
