@@ -32,6 +32,7 @@ from devhost.history import Event, EventType, OrchestrationStatus, event, execut
 from devhost.oracle import sdk_open_task_ids
 from devhost.retry_policy import retry_delay
 from devhost.sequencing import Leaf, ReplayResult, UnsupportedAction, replay
+from devhost.shim import shim_view
 from devhost.store import NOT_OVERRIDABLE, TERMINAL, Instance, Message, Store, Tx
 from devhost.timefmt import parse, to_history
 from devhost.versioning import MISMATCH_ERROR_TYPE, FailureStrategy
@@ -330,30 +331,37 @@ class Engine:
         else:
             outcome = run_orchestrator(entry, context)
         result = ReplayResult()
-        if outcome.error is None:
-            try:
-                result = replay(full, outcome.actions)
-            except UnsupportedAction as exc:
-                outcome.error = str(exc)
+        # Replayed on failure too: the shim replays the actions before it throws the error.
+        try:
+            result = replay(full, outcome.actions)
+        except UnsupportedAction as exc:
+            result = ReplayResult()
+            outcome.error = outcome.error or str(exc)
         if result.mismatches:
             log.warning("non-determinism in %s: %s", inst.instance_id, result.mismatches)
         if self.check_sequencing and entry is not None and outcome.error is None:
             self._check_sequencing(inst, entry, context, result, outcome)
 
+        # What the real host's shim has scheduled and still waits for (shim.py): the SDK's
+        # verdict ends the instance only once the shim has finished every action, and a return
+        # only once no activity, child or (uncancelled) timer it started is open.
+        view = shim_view(result.top, full)
+        returned = outcome.error is None and outcome.is_done
+        ends = (outcome.error is not None or outcome.is_done) and view.may_end(returned=returned)
         with self.store.tx() as tx:
             tx.delete_messages(consumed)
             if outcome.has_custom_status:
                 inst.custom_status = json.dumps(outcome.custom_status)
             inst.last_updated_time = stamp
-            if outcome.error is not None:
+            if outcome.error is not None and ends:
                 self._fail(tx, inst, new_events, outcome.error, stamp)
-            elif outcome.is_done and any(a.get("actionType") == 4 for a in outcome.actions):
+            elif ends and any(a.get("actionType") == 4 for a in outcome.actions):
                 self._continue_as_new(tx, inst, outcome, stamp)
-            elif outcome.is_done:
+            elif ends:
                 self._complete(tx, inst, new_events, outcome.output, stamp)
             else:
                 inst.status = "Running"
-                new_events += self._schedule(tx, inst, result, now)
+                new_events += self._schedule(tx, inst, result, now, view.reached_leaves)
                 new_events.append(event(EventType.ORCHESTRATOR_COMPLETED, stamp))
                 tx.append_history(inst.instance_id, inst.execution_id, new_events)
             tx.put_instance(inst)
@@ -527,11 +535,19 @@ class Engine:
         tx.add_message(target["InstanceId"], target["ExecutionId"], "event", completion)
 
     # -- new work ---------------------------------------------------------------------------
-    def _schedule(self, tx: Tx, inst: Instance, result: ReplayResult, now: datetime) -> list[Event]:
-        """Scheduling events for the ids this episode allocated, and their side effects."""
+    def _schedule(
+        self, tx: Tx, inst: Instance, result: ReplayResult, now: datetime, reached: set[int]
+    ) -> list[Event]:
+        """Scheduling events for the new ids the shim has ``reached``, and their side effects.
+
+        New work behind an action the shim still awaits (e.g. after a ``task_all`` whose failed
+        child the SDK delivered while a sibling runs) is scheduled in a later episode.
+        """
         stamp = to_history(now)
         events: list[Event] = []
         for leaf in result.new_leaves:
+            if leaf.id not in reached:
+                continue
             if leaf.kind == "activity":
                 events.append(self._schedule_activity(tx, inst, leaf, stamp))
             elif leaf.kind in ("timer", "retry_timer"):

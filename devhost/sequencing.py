@@ -98,11 +98,14 @@ class Compound(Node, ABC):
         """Start with no children."""
         super().__init__()
         self.pending: set[Node] = set()
+        # Every child in order (the .NET shim model in shim.py walks them).
+        self.children: list[Node] = []
 
     def adopt(self, child: Node) -> None:
         """Add a child; a child that is already done is handled at once, like the SDK."""
         child.parent = self
         self.pending.add(child)
+        self.children.append(child)
         if child.done:
             self.child_done(child)
 
@@ -189,6 +192,8 @@ class ReplayResult:
     leaves: dict[int, Leaf] = field(default_factory=dict)
     open_ids: set[int] = field(default_factory=set)
     mismatches: list[str] = field(default_factory=list)
+    # One node per top-level action, in action order (the .NET shim awaits them in turn).
+    top: list[Node] = field(default_factory=list)
 
 
 class Replay:
@@ -204,6 +209,7 @@ class Replay:
         self.leaves: dict[int, Leaf] = {}
         self.waiters: dict[str, list[Waiter]] = {}
         self.deferred: dict[int | str, bool] = {}
+        self.top: list[Node] = []
 
     # -- building -------------------------------------------------------------------------
     def new_leaf(self, kind: str, action: dict[str, Any], retry: Retry | None = None) -> Leaf:
@@ -259,6 +265,7 @@ class Replay:
             force or self.current is None or self.current.done
         ):
             self.current = self.build(self.actions[self.cursor])
+            self.top.append(self.current)
             self.cursor += 1
 
     # -- completions ----------------------------------------------------------------------
@@ -295,7 +302,7 @@ class Replay:
                 self.advance()
         self.advance(force=True)
 
-        result = ReplayResult(leaves=dict(self.leaves), open_ids=set(self.open))
+        result = ReplayResult(leaves=dict(self.leaves), open_ids=set(self.open), top=self.top)
         for leaf_id, leaf in sorted(self.leaves.items()):
             expected = "timer" if leaf.kind == "retry_timer" else leaf.kind
             if leaf_id not in scheduled:

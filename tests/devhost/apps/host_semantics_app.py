@@ -1,0 +1,93 @@
+"""Orchestrators whose outcome differs between the Python SDK's model and the real .NET host.
+
+Each one is driven by ``tests/devhost/test_host_semantics.py``; the docstrings say what the real
+host does (the reference table in /work/shared/reference/durable-host-semantics.md).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import azure.durable_functions as df
+import azure.functions as func
+
+app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+
+
+@app.activity_trigger(input_name="what")
+def boom(what: str) -> str:
+    """Always fails."""
+    raise RuntimeError(f"{what} failed")
+
+
+@app.activity_trigger(input_name="what")
+def echo(what: Any) -> Any:
+    """Returns its input."""
+    return what
+
+
+@app.orchestration_trigger(context_name="context")
+def released(context: df.DurableOrchestrationContext):
+    """A child that finishes only when the ``release`` event arrives."""
+    value = yield context.wait_for_external_event("release")
+    return value
+
+
+@app.orchestration_trigger(context_name="context")
+def leaves_timer_open(context: df.DurableOrchestrationContext):
+    """Returns when the event wins, cancelling the losing 1-hour timer only if asked to."""
+    cancel = context.get_input()
+    timer = context.create_timer(context.current_utc_datetime + timedelta(hours=1))
+    go = context.wait_for_external_event("go")
+    winner = yield context.task_any([go, timer])
+    if cancel:
+        timer.cancel()
+    return "event" if winner == go else "timer"
+
+
+@app.orchestration_trigger(context_name="context")
+def leaves_child_open(context: df.DurableOrchestrationContext):
+    """A one-minute deadline beats a child; the code returns without waiting for the child."""
+    child = context.call_sub_orchestrator("released", None, f"{context.instance_id}-child")
+    timer = context.create_timer(context.current_utc_datetime + timedelta(minutes=1))
+    winner = yield context.task_any([child, timer])
+    return "child" if winner == child else "deadline"
+
+
+@app.orchestration_trigger(context_name="context")
+def all_with_failure(context: df.DurableOrchestrationContext):
+    """task_all over a failing activity and a slow child; the failure is caught, then more work."""
+    tasks = [
+        context.call_activity("boom", "first"),
+        context.call_sub_orchestrator("released", None, f"{context.instance_id}-child"),
+    ]
+    failed = False
+    try:
+        yield context.task_all(tasks)
+    except Exception:
+        failed = True  # caught: the point of the scenario
+    after = yield context.call_activity("echo", "after")
+    return after if failed else "no failure"
+
+
+@app.orchestration_trigger(context_name="context")
+def all_with_failure_raises(context: df.DurableOrchestrationContext):
+    """task_all over a failing activity and a slow child, not caught: the run fails."""
+    yield context.task_all(
+        [
+            context.call_activity("boom", "first"),
+            context.call_sub_orchestrator("released", None, f"{context.instance_id}-child"),
+        ]
+    )
+    return "unreachable"
+
+
+@app.orchestration_trigger(context_name="context")
+def waits_twice(context: df.DurableOrchestrationContext):
+    """Sleeps a minute (an event raised meanwhile is buffered), then waits twice on one name."""
+    yield context.create_timer(context.current_utc_datetime + timedelta(minutes=1))
+    first = yield context.wait_for_external_event("answer")
+    context.set_custom_status("first answered")
+    second = yield context.wait_for_external_event("answer")
+    return [first, second]
