@@ -57,10 +57,10 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
-# Regenerates docs/request.schema.json from the request models (a test checks they agree).
+# Regenerates the contract documents in docs/ from the code (cli/contract_docs.py): the request
+# schema, the problem type pages (a test checks they agree).
 schema: $(STAMP)
-	$(BIN)/python -c "import json; from shared.request import json_schema; \
-	open('docs/request.schema.json', 'w').write(json.dumps(json_schema(), indent=2, sort_keys=True) + '\n')"
+	$(BIN)/python -m cli.contract_docs
 
 # Regenerates the app settings table of docs/deploy.md from shared/settings_registry.py
 # (a test checks they agree).

@@ -13,6 +13,7 @@ from shared import telemetry
 from triggers.dashboard import bp as dashboard
 from triggers.http_api import bp as http_api
 from triggers.operator_api import bp as operator_api
+from triggers.problems import bp as problems
 from triggers.servicebus import bp as servicebus
 
 # In Azure: logs and spans to Application Insights with the run's ids (no-op locally).
@@ -20,6 +21,6 @@ telemetry.configure()
 
 app = df.DFApp()
 blueprints = (http_api, operator_api, dashboard, servicebus, saga, step_runner, gateway_waiter,
-              compensation, activities)  # fmt: skip
+              compensation, activities, problems)  # fmt: skip
 for blueprint in blueprints:
     app.register_functions(blueprint)

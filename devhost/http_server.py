@@ -192,7 +192,8 @@ class HttpFront:
         try:
             payload = self.management.status(
                 instance_id,
-                show_input=_flag(request, "showInput"),
+                # The host's default is true (HttpApiHandler: showInput defaults to true).
+                show_input=_flag(request, "showInput", default=True),
                 show_history=_flag(request, "showHistory"),
                 show_history_output=_flag(request, "showHistoryOutput"),
             )

@@ -15,18 +15,19 @@ from devhost.history import Event, EventType, OrchestrationStatus
 from devhost.store import Instance
 from devhost.timefmt import parse, to_status
 
-_DROPPED = {
-    EventType.ORCHESTRATOR_STARTED,
-    EventType.ORCHESTRATOR_COMPLETED,
-    EventType.TASK_SCHEDULED,
-    EventType.SUB_ORCHESTRATION_CREATED,
-}
+_SCHEDULING = (EventType.TASK_SCHEDULED, EventType.SUB_ORCHESTRATION_CREATED)
 _FOLDED = {
     EventType.TASK_COMPLETED: EventType.TASK_SCHEDULED,
     EventType.TASK_FAILED: EventType.TASK_SCHEDULED,
     EventType.SUB_ORCHESTRATION_COMPLETED: EventType.SUB_ORCHESTRATION_CREATED,
     EventType.SUB_ORCHESTRATION_FAILED: EventType.SUB_ORCHESTRATION_CREATED,
 }
+# Completions whose ``Result`` is shown (parsed) only with showHistoryOutput.
+_WITH_RESULT = (
+    EventType.TASK_COMPLETED,
+    EventType.SUB_ORCHESTRATION_COMPLETED,
+    EventType.EXECUTION_COMPLETED,
+)
 
 
 def _json_value(text: str | None) -> Any:
@@ -64,43 +65,72 @@ def status_payload(
 def history_events(
     history: list[Event], *, show_input: bool, show_output: bool
 ) -> list[dict[str, Any]]:
-    """The host's public history view.
+    """The host's public history view (extension ``DurableClient.GetStatusAsync``).
 
-    OrchestratorStarted/Completed and the scheduling events are dropped; a completion carries
-    the scheduled function's ``FunctionName`` and ``ScheduledTime`` instead; ``EventId``,
-    ``IsPlayed`` and ``TimerId`` are removed; ``Result`` only with showHistoryOutput, ``Input``
-    only with showInput; ``EventType`` is the enum *name*.
+    OrchestratorStarted/Completed are dropped, and so is a scheduling event (TaskScheduled,
+    SubOrchestrationInstanceCreated) whose completion is present: the completion carries its
+    ``FunctionName``, ``ScheduledTime`` and (with showInput) ``Input`` instead. A scheduling
+    event still waiting stays listed, without ``Version``. ExecutionStarted's ``Name`` becomes
+    ``FunctionName`` (no ``OrchestrationInstance``/``ParentInstance``/``Version``/``Tags``);
+    ``OrchestrationStatus`` and ``EventType`` are names; ``EventId``, ``IsPlayed``,
+    ``TaskScheduledId`` and TimerFired's ``TimerId`` go; ``Result`` of a completion is shown,
+    as JSON, only with showHistoryOutput; ``Input`` only with showInput.
     """
-    scheduled = {
-        (e["EventType"], e["EventId"]): e
-        for e in history
-        if e.get("EventType") in (EventType.TASK_SCHEDULED, EventType.SUB_ORCHESTRATION_CREATED)
-    }
-    out: list[dict[str, Any]] = []
-    for item in history:
+    scheduled: dict[tuple[int, Any], int] = {}
+    for index, item in enumerate(history):
+        if item.get("EventType") in _SCHEDULING:
+            scheduled[(int(item["EventType"]), item.get("EventId"))] = index
+    folded: set[int] = set()
+    views: list[tuple[int, dict[str, Any]]] = []
+    for index, item in enumerate(history):
         kind = EventType(item["EventType"])
-        if kind in _DROPPED:
+        if kind in (EventType.ORCHESTRATOR_STARTED, EventType.ORCHESTRATOR_COMPLETED):
             continue
-        view = {k: v for k, v in item.items() if k not in ("EventId", "IsPlayed", "TimerId")}
+        view = {k: v for k, v in item.items() if k not in ("EventId", "IsPlayed")}
         view["EventType"] = _pascal(kind.name)
-        if kind in _FOLDED:
-            origin = scheduled.get((int(_FOLDED[kind]), item.get("TaskScheduledId")))
-            if origin is not None:
-                view["FunctionName"] = origin.get("Name")
+        if kind in _SCHEDULING:
+            view.pop("Version", None)
+        elif kind in _FOLDED:
+            origin_at = scheduled.get((int(_FOLDED[kind]), item.get("TaskScheduledId")))
+            if origin_at is not None:
+                origin = history[origin_at]
                 view["ScheduledTime"] = origin.get("Timestamp")
+                view["FunctionName"] = origin.get("Name")
+                if show_input:
+                    view["Input"] = origin.get("Input")
+                folded.add(origin_at)
             view.pop("TaskScheduledId", None)
-        if kind == EventType.EXECUTION_STARTED:
+        elif kind == EventType.EXECUTION_STARTED:
             view["FunctionName"] = view.pop("Name", None)
-        if kind == EventType.EXECUTION_COMPLETED:
+            for key in ("OrchestrationInstance", "ParentInstance", "Version", "Tags"):
+                view.pop(key, None)
+        elif kind == EventType.EXECUTION_COMPLETED:
             view["OrchestrationStatus"] = _pascal(
                 OrchestrationStatus(item["OrchestrationStatus"]).name
             )
-        if not show_output:
-            view.pop("Result", None)
+        elif kind == EventType.TIMER_FIRED:
+            view.pop("TimerId", None)
+        if kind in _WITH_RESULT:
+            if show_output:
+                view["Result"] = _json_or_text(view.get("Result"))
+            else:
+                view.pop("Result", None)
         if not show_input:
             view.pop("Input", None)
-        out.append(view)
-    return out
+        views.append((index, view))
+    return [view for index, view in views if index not in folded]
+
+
+def _json_or_text(text: Any) -> Any:
+    """``ParseToJToken``: JSON when it parses, the raw text otherwise (e.g. a reason)."""
+    if not isinstance(text, str):
+        return text
+    if not text.strip():
+        return ""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 def _pascal(name: str) -> str:

@@ -123,6 +123,9 @@ SETTINGS: tuple[Setting, ...] = (
             "settings above replace it.", reader="app+host", deploy="local"),
     Setting("EVENTS_TOPIC", "string", "onboarding-events",
             "Topic the status events are published to."),
+    Setting("PROBLEM_TYPE_BASE", "URL prefix", "/api/problems/",
+            "Where the `type` URIs of problem details point (docs/problems/): by default the "
+            "app's own pages; e.g. a published copy of docs/problems/.", deploy="optional"),
     Setting("APPLICATIONINSIGHTS_CONNECTION_STRING", "connection string", "",
             "Application Insights ingestion endpoint (local auth is disabled; not a secret); "
             "absent = the app exports no telemetry of its own (local runs).",

@@ -23,6 +23,9 @@ from typing import Any
 
 import azure.functions as func
 
+from shared.problem_types import DEFAULT_FOR_STATUS
+from triggers.problems import problem
+
 REQUESTER = "Onboarding.Requester"
 OPERATOR = "Onboarding.Operator"
 READER = "Onboarding.Reader"
@@ -40,7 +43,6 @@ NAME_CLAIMS = ("name", "preferred_username")
 # the principal's role_typ, "roles", or the role URI; no other claim (groups, scp, wids) is.
 ROLE_URI = "http://schemas.microsoft.com/ws/2008/06/identity/claims/role"
 ROLE_CLAIMS = ("roles", ROLE_URI)
-PROBLEM_TYPE = "https://github.com/apim-workspace-onboarding/docs/security.md"
 
 log = logging.getLogger("onboarding.auth")
 _warned: set[str] = set()
@@ -178,14 +180,10 @@ def problem_response(
     title: str,
     detail: str,
     headers: dict[str, str] | None = None,
-    type_: str = PROBLEM_TYPE,
+    kind: str | None = None,
     **extra: Any,
 ) -> func.HttpResponse:
-    """An RFC 9457 ``application/problem+json`` answer."""
-    body = {"type": type_, "title": title, "status": status, "detail": detail, **extra}
-    return func.HttpResponse(
-        json.dumps(body),
-        status_code=status,
-        mimetype="application/problem+json",
-        headers=headers,
-    )
+    """An RFC 9457 ``application/problem+json`` answer whose ``type`` is the documented kind
+    ``kind`` (shared/problem_types.py), by default the usual kind of ``status``."""
+    kind = kind or DEFAULT_FOR_STATUS[status]
+    return problem(kind, status, detail, title=title, headers=headers, **extra)

@@ -14,12 +14,15 @@ fetches (no inline script), plus ``nosniff`` and ``frame-ancestors 'none'``.
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import azure.durable_functions as df
 import azure.functions as func
+
+from triggers.problems import problem_body
 
 bp = df.Blueprint()
 
@@ -52,7 +55,9 @@ def asset_response(name: str) -> func.HttpResponse:
     """The named asset with its content type and the security headers; 404 for any other name."""
     content_type = FILES.get(name)
     if content_type is None:
-        return func.HttpResponse("Not found", status_code=404, headers=dict(SECURITY_HEADERS))
+        body = problem_body("route-not-found", 404, None, "The dashboard has no such file.")
+        return func.HttpResponse(json.dumps(body), status_code=404, headers={
+            **SECURITY_HEADERS, "Content-Type": "application/problem+json"})  # fmt: skip
     return func.HttpResponse(
         _read(name), status_code=200, headers={**SECURITY_HEADERS, "Content-Type": content_type}
     )

@@ -58,7 +58,7 @@ async def start_onboarding(
         dry_run = query_flag(req.params, "dryRun")
     except FlagInvalid as bad:
         body = problem([bad.error], detail="The query parameter dryRun is invalid; nothing was "
-                       "read or started.")  # fmt: skip
+                       "read or started.", parameter="dryRun")  # fmt: skip
         return _json(body, 400, mimetype="application/problem+json")
     try:
         request = decode(req.get_body())
@@ -157,6 +157,6 @@ async def get_onboarding(
                                 errors=[{"field": "id", "message": bad}])  # fmt: skip
     status = await client.get_status(instance_id)
     if not status or status.runtime_status is None:
-        return _json({"title": "No such onboarding", "status": 404, "id": instance_id}, 404,
-                     mimetype="application/problem+json")  # fmt: skip
+        return problem_response(404, "No such onboarding", f"There is no run '{instance_id}'.",
+                                id=instance_id)  # fmt: skip
     return _json(run_view(status), 200)

@@ -17,6 +17,7 @@ from shared.request import (
     parse_request,
 )
 from shared.saga_models import Requester, SagaInput, SagaPolicy
+from triggers.problems import problem_body
 
 MAX_BODY_BYTES = 64 * 1024
 TERMINAL = {"Completed", "Failed", "Terminated", "Canceled"}
@@ -199,27 +200,29 @@ def problem(
     status: int = 400,
     title: str = "The onboarding request is invalid",
     detail: str | None = None,
+    parameter: str | None = None,
 ) -> dict[str, Any]:
-    """RFC 9457 problem details with one entry per bad field."""
-    return {
-        "type": "https://github.com/apim-workspace-onboarding/docs/request-contract.md",
-        "title": title,
-        "status": status,
-        "detail": detail or f"{len(errors)} field(s) need fixing; see 'errors'.",
-        "errors": [e.model_dump() for e in errors],
-    }
+    """RFC 9457 problem details with one entry per bad field (``invalid-request``, or
+    ``request-too-large`` for 413, ``invalid-parameter`` for a query parameter)."""
+    kind = {413: "request-too-large"}.get(status, "invalid-request" if parameter is None
+                                          else "invalid-parameter")  # fmt: skip
+    return problem_body(
+        kind,
+        status,
+        title if parameter is None else f"The parameter '{parameter}' is invalid",
+        detail or f"{len(errors)} field(s) need fixing; see 'errors'.",
+        errors=[e.model_dump() for e in errors],
+    )
 
 
 def policy_problem(violations: list[Violation]) -> dict[str, Any]:
     """The 403 problem details for a well-formed request outside this deployment's policy."""
-    return {
-        "type": "https://github.com/apim-workspace-onboarding/docs/security.md#guardrails",
-        "title": "The onboarding request is outside this deployment's policy",
-        "status": 403,
-        "detail": f"{len(violations)} policy rule(s) refuse this request; see 'violations'. "
+    return problem_body(
+        "outside-policy", 403, None,
+        f"{len(violations)} policy rule(s) refuse this request; see 'violations'. "
         "Change the named fields, or ask the platform team to change the policy settings.",
-        "violations": [v.model_dump() for v in violations],
-    }
+        violations=[v.model_dump() for v in violations],
+    )  # fmt: skip
 
 
 def run_view(status: Any) -> dict[str, Any]:

@@ -144,3 +144,42 @@ def test_a_buffered_event_answers_one_wait_and_the_second_waits_for_another(
     # What the code saw is the SDK's doing (both waits got the buffered payload; SDK issue
     # #507): the host only decides when the run may go on.
     assert status["output"] == ['"one"', '"one"']
+
+
+# -- row 11: the status API's defaults and history shape ---------------------------------------
+def test_status_shows_input_by_default_and_history_keeps_pending_scheduling_events(
+    host: DevHost,
+) -> None:
+    from tests.devhost.conftest import http
+
+    key = host.ready_info()["systemKey"]
+    iid = host.start_new("all_with_failure", {"ticket": 7}, instance_id="shape1")
+    until(lambda: "TaskFailed" in kinds(host, iid))
+    reply = http("GET", f"{host.webhook_url}/instances/{iid}?showHistory=true&code={key}")
+    assert reply.status == 202
+    assert reply.body["input"] == '{"ticket": 7}'  # showInput defaults to true
+    events = {e["EventType"]: e for e in reply.body["historyEvents"]}
+    # The failed activity's TaskScheduled is folded into its TaskFailed; the child still runs,
+    # so its SubOrchestrationInstanceCreated stays listed (without Version).
+    assert "TaskScheduled" not in events
+    assert events["TaskFailed"]["FunctionName"] == "boom"
+    assert events["TaskFailed"]["Input"] == '["\\"first\\""]'
+    created = events["SubOrchestrationInstanceCreated"]
+    assert created["Name"] == "released" and "Version" not in created and "EventId" not in created
+    assert "Version" not in events["ExecutionStarted"]
+    assert "OrchestrationInstance" not in events["ExecutionStarted"]
+    hidden = http(
+        "GET", f"{host.webhook_url}/instances/{iid}?showHistory=true&showInput=false&code={key}"
+    )
+    assert hidden.body["input"] is None
+    assert all("Input" not in e for e in hidden.body["historyEvents"])
+    host.raise_event("shape1-child", "release", "x")
+    host.wait_for(iid)
+    done = http(
+        "GET",
+        f"{host.webhook_url}/instances/{iid}?showHistory=true&showHistoryOutput=true&code={key}",
+    ).body["historyEvents"]
+    assert not [
+        e for e in done if e["EventType"] in ("TaskScheduled", "SubOrchestrationInstanceCreated")
+    ]
+    assert done[-1]["EventType"] == "ExecutionCompleted" and done[-1]["Result"] == "after"

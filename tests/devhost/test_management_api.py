@@ -44,7 +44,9 @@ def test_client_start_status_and_history_quirk(host: DevHost) -> None:
         "TaskCompleted",
         "ExecutionCompleted",
     ]
-    assert events[1]["FunctionName"] == "say_hello" and events[1]["Result"] == '"Hello Tokyo"'
+    # The host parses Result with ParseToJToken (DurableClient.GetStatusAsync), so the activity's
+    # JSON text arrives as the value.
+    assert events[1]["FunctionName"] == "say_hello" and events[1]["Result"] == "Hello Tokyo"
     assert "EventId" not in events[1] and "ScheduledTime" in events[1]
 
 
