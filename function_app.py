@@ -15,6 +15,7 @@ from triggers.http_api import bp as http_api
 from triggers.operator_api import bp as operator_api
 from triggers.problems import bp as problems
 from triggers.servicebus import bp as servicebus
+from triggers.teams_api import bp as teams_api
 
 # In Azure: logs and spans to Application Insights with the run's ids (no-op locally).
 telemetry.configure()
@@ -22,5 +23,6 @@ telemetry.configure()
 app = df.DFApp()
 blueprints = (http_api, operator_api, dashboard, servicebus, saga, step_runner, gateway_waiter,
               compensation, activities, problems)  # fmt: skip
+blueprints += (teams_api,)  # issue 15: the team records
 for blueprint in blueprints:
     app.register_functions(blueprint)

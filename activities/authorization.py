@@ -222,7 +222,10 @@ def _check_type(
 
 
 def _record(assignment_id: str, created: bool, inp: AssignRoleInput) -> RoleRecord:
-    return RoleRecord(assignment_id=assignment_id, created=created, instance_id=inp.instance_id)
+    return RoleRecord(
+        assignment_id=assignment_id, created=created, instance_id=inp.instance_id,
+        role_name=inp.role_name, principal_id=inp.principal_id, principal_type=inp.principal_type,
+    )  # fmt: skip
 
 
 def _ours(record: RoleRecord, existing: RoleAssignment) -> bool:

@@ -100,6 +100,7 @@ def ensure_private_dns(
             zone_created=made["zone"],
             link_created=made["link"],
             record_created=made["record"] or made["zone"],
+            private_ip=inp.private_ip,
         )
 
 

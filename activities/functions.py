@@ -15,7 +15,7 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from activities import apim, authorization, dns, network, notifications, preflight
+from activities import apim, authorization, dns, network, notifications, preflight, teams
 from activities.run_index import index_milestone
 from shared import activity_table as acts
 from shared import telemetry
@@ -26,8 +26,12 @@ log = logging.getLogger("onboarding.activities")
 
 
 def _publish(event: Any) -> None:
-    index_milestone(event.payload())
-    notifications.publish_event(event.payload())
+    payload = event.payload()
+    # A succeeded onboarding's team record (issue 15) is stored, never published.
+    teams.record_onboarding(payload)
+    payload.pop("inventory", None)
+    index_milestone(payload)
+    notifications.publish_event(payload)
 
 
 # What each row runs, given its typed input.

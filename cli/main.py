@@ -8,6 +8,7 @@
     onboard events [--follow] [--max N]    status events from topic onboarding-events
     onboard show ID | --ticket T           a run's state and steps (by run id or by ticket)
     onboard list|history|terminate|retry|compensate|approve|supply   (cli/operator_commands.py)
+    onboard teams [TEAM]                   what each team owns (cli/team_commands.py)
 
 ``--api`` (or ``ONBOARD_API``) names the app's base URL; default http://127.0.0.1:7071/api.
 Over Service Bus (docs/servicebus.md), ``--connection-string`` (or ``ServiceBusConnection``)
@@ -31,6 +32,9 @@ from cli.operator_commands import COMMANDS as OPERATOR_COMMANDS
 from cli.operator_commands import register as register_operator_commands
 from cli.operator_commands import run as run_operator_command
 from cli.render import describe_problem, describe_run
+from cli.team_commands import COMMANDS as TEAM_COMMANDS
+from cli.team_commands import register as register_team_commands
+from cli.team_commands import run as run_team_command
 from shared.request import instance_id_for
 from triggers.auth import READER, REQUESTER
 
@@ -101,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true", help="the raw JSON view")
     show.add_argument("--api")
     register_operator_commands(sub)
+    register_team_commands(sub)
     return parser
 
 
@@ -134,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
             return events(args)
         if args.command in OPERATOR_COMMANDS:
             return run_operator_command(args)
+        if args.command in TEAM_COMMANDS:
+            return run_team_command(args)
     except CliError as err:
         print(f"onboard: {err}", file=sys.stderr)
         return 2

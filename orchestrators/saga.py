@@ -33,6 +33,7 @@ from shared.retry import LINK_POLL_DELAYS_S
 from shared.saga_inputs import Run
 from shared.saga_models import SagaInput, SagaPolicy, WaiterResult
 from shared.saga_plan import build_deadline, plan_for
+from shared.team_record import inventory_of
 
 
 def onboard_v1(L: Ledger, run: Run, policy: SagaPolicy) -> Gen:
@@ -187,6 +188,9 @@ def onboarding(context: OrchestrationContext) -> Generator[Any, Any, dict[str, A
             "redeploy a build that carries it (docs/operations.md)"
         )
     ledger = Ledger(context, request.ticket_id, inp.policy, plan.skipped)
+    # The team record a succeeded onboarding leaves rides on its last milestone (no new yield).
+    ledger.inventory = lambda L: inventory_of(inp.request, L.undo, context.instance_id,
+                                              L.clock().isoformat())  # fmt: skip
     run = Run(request, plan, context.instance_id)
     return (yield from ledger.guard(procedure(ledger, run, inp.policy), plan.mode))
 

@@ -21,3 +21,7 @@ class RoleRecord(WireModel):
     created: bool
     # The run that recorded it (None in records of runs started before reliance was recorded).
     instance_id: str | None = None
+    # Who holds what (the team record's grant, issue 15); None in records of older runs.
+    role_name: str | None = None
+    principal_id: str | None = None
+    principal_type: Literal["User", "Group", "ServicePrincipal"] | None = None

@@ -21,3 +21,6 @@ class PrivateDnsRecord(WireModel):
     zone_created: bool
     link_created: bool
     record_created: bool
+    # The A record's address (the team record and the drift check compare it; None in records
+    # of older runs).
+    private_ip: str | None = None
