@@ -58,6 +58,8 @@ ROUTES: tuple[Route, ...] = (
           "Delete a finished run's history and index row", ACT),
     Route("purge_old_onboardings", "POST", "onboardings/purge",
           "Purge finished runs older than a number of days", ACT),
+    Route("list_teams", "GET", "teams", "The team records (what each team owns)", READ),
+    Route("get_team", "GET", "teams/{team}", "One team's record", READ),
     Route("dashboard_page", "GET", "dashboard", "The operators' dashboard page"),
     Route("dashboard_asset", "GET", "dashboard/{file}", "The dashboard's script and stylesheet"),
     Route("problem_type_index", "GET", "problems", "The problem types the API answers"),
