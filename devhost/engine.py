@@ -29,9 +29,17 @@ from devhost.app_index import AppIndex
 from devhost.clock import Clock
 from devhost.episode import EpisodeOutcome, context_json, run_orchestrator
 from devhost.history import Event, EventType, OrchestrationStatus, event, execution_started
+from devhost.host_limits import (
+    actions_problem,
+    count_actions,
+    custom_status_problem,
+    max_actions,
+    serialised_custom_status,
+    sub_orchestration_id_problem,
+)
 from devhost.oracle import sdk_open_task_ids
 from devhost.retry_policy import retry_delay
-from devhost.sequencing import Leaf, ReplayResult, UnsupportedAction, replay
+from devhost.sequencing import Leaf, Node, ReplayResult, UnsupportedAction, replay
 from devhost.shim import shim_view
 from devhost.store import NOT_OVERRIDABLE, TERMINAL, Instance, Message, Store, Tx
 from devhost.timefmt import parse, to_history
@@ -75,6 +83,7 @@ class Engine:
         self.clock = clock
         self.check_sequencing = check_sequencing
         self.versioning = index.versioning
+        self.max_actions = max_actions(index.host_json)
         # Execution ids refused under ``Reject``. Replaced, never mutated, so other threads
         # (stepping.py) can read it without a lock.
         self.rejected_executions: frozenset[str] = frozenset()
@@ -348,10 +357,19 @@ class Engine:
         view = shim_view(result.top, full)
         returned = outcome.error is None and outcome.is_done
         ends = (outcome.error is not None or outcome.is_done) and view.may_end(returned=returned)
+        limit_problem = self._host_limit_problem(inst, outcome, result.top[: view.reached])
+        if limit_problem is not None:
+            # The shim throws while it sets the status or invokes an action: the run fails now.
+            outcome.error, ends = limit_problem, True
         with self.store.tx() as tx:
             tx.delete_messages(consumed)
-            if outcome.has_custom_status:
-                inst.custom_status = json.dumps(outcome.custom_status)
+            # Each episode stores the status it was given; the SDK omits a falsy one, so Azure
+            # Storage then stores null (reference row 8).
+            inst.custom_status = (
+                serialised_custom_status(outcome.custom_status)
+                if outcome.has_custom_status and limit_problem is None
+                else None
+            )
             inst.last_updated_time = stamp
             if outcome.error is not None and ends:
                 self._fail(tx, inst, new_events, outcome.error, stamp)
@@ -365,6 +383,19 @@ class Engine:
                 new_events.append(event(EventType.ORCHESTRATOR_COMPLETED, stamp))
                 tx.append_history(inst.instance_id, inst.execution_id, new_events)
             tx.put_instance(inst)
+
+    def _host_limit_problem(
+        self, inst: Instance, outcome: EpisodeOutcome, reached: list[Node]
+    ) -> str | None:
+        """A host limit this episode breaks (custom status size, action count, child id)."""
+        if outcome.has_custom_status:
+            problem = custom_status_problem(outcome.custom_status)
+            if problem is not None:
+                return problem
+        problem = actions_problem(count_actions(reached), self.max_actions)
+        if problem is not None:
+            return problem
+        return sub_orchestration_id_problem(reached, inst.instance_id)
 
     def _check_sequencing(
         self,

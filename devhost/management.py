@@ -17,6 +17,7 @@ from devhost.app_index import AppIndex
 from devhost.clock import Clock
 from devhost.engine import create_instance, not_found_message
 from devhost.history import EventType, event
+from devhost.host_limits import instance_id_problem
 from devhost.status_payload import status_payload
 from devhost.store import NOT_OVERRIDABLE, TERMINAL, Instance, Store
 from devhost.timefmt import normalise, to_history
@@ -102,6 +103,17 @@ class Management:
     ) -> str:
         """Start with an already-encoded raw input (JSON text or None)."""
         instance_id = instance_id or uuid.uuid4().hex
+        problem = instance_id_problem(instance_id)
+        if problem is not None:
+            # DurableClient.StartNewAsync throws ArgumentException; the HTTP API answers 400.
+            raise ManagementError(
+                400,
+                _exception_body(
+                    "One or more of the arguments submitted is incorrect",
+                    problem,
+                    "System.ArgumentException",
+                ),
+            )
         stamp = to_history(self.clock.now())
         with self.store.tx() as tx:
             existing = tx.instance(instance_id)

@@ -91,3 +91,29 @@ def waits_twice(context: df.DurableOrchestrationContext):
     context.set_custom_status("first answered")
     second = yield context.wait_for_external_event("answer")
     return [first, second]
+
+
+@app.orchestration_trigger(context_name="context")
+def sets_status(context: df.DurableOrchestrationContext):
+    """Sets the input as custom status, waits for ``go``, sets it to ``0`` and waits for ``end``."""
+    context.set_custom_status(context.get_input())
+    yield context.wait_for_external_event("go")
+    context.set_custom_status(0)
+    yield context.wait_for_external_event("end")
+    return "done"
+
+
+@app.orchestration_trigger(context_name="context")
+def fans_out(context: df.DurableOrchestrationContext):
+    """``n`` activities in one task_all."""
+    results = yield context.task_all(
+        [context.call_activity("echo", i) for i in range(context.get_input())]
+    )
+    return len(results)
+
+
+@app.orchestration_trigger(context_name="context")
+def own_child_id(context: df.DurableOrchestrationContext):
+    """Schedules a sub-orchestration under its own instance id."""
+    yield context.call_sub_orchestrator("released", None, context.instance_id)
+    return "unreachable"
