@@ -84,6 +84,13 @@ def _route(sim: Simulation, req: Request) -> Response:
                 "This simulator runs without Service Bus; start it with --servicebus.",
             )
         return Response(200, sim.servicebus.snapshot())
+    if path == "/_sim/authorization":
+        if m == "GET":
+            since = _int_arg(req, "since", 0)
+            return Response(200, sim.access.log[since:])
+        if m == "DELETE":
+            sim.access.reset()
+            return Response(204)
     if path == "/_sim/directory/principals" and m == "POST":
         return Response(201, sim.authorization.add_principal(req.json()))
     raise ArmError(

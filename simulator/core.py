@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator import control, errors
+from simulator.access import Access
 from simulator.backends.apim import ApimBackend
 from simulator.backends.authorization import AuthorizationBackend
 from simulator.backends.network import NetworkBackend
@@ -56,6 +57,8 @@ class Simulation:
         self.dns = PrivateDnsBackend(self)
         self.apim = ApimBackend(self)
         self.authorization = AuthorizationBackend(self)
+        # ARM's authorization step, before any backend (simulator/access.py).
+        self.access = Access(self)
         # Table Storage is a data plane beside ARM, with its own routes (handlers/tables.py).
         self.table_router = Router()
         table_handlers.register(self.table_router)
@@ -78,6 +81,7 @@ class Simulation:
             self.operations.clear()
             self.faults.clear()
             self.request_log.clear()
+            self.access.reset()
             for backend in self.backends:
                 backend.reset()
             self.tables.reset()
@@ -151,6 +155,7 @@ class Simulation:
                 raise errors.not_implemented(request.method, request.path)
             route, params = found
             request.params = params
+            self.access.authorize(request)
             self.tick()
             response = route.handler(self, request)
         except ArmError as exc:

@@ -535,14 +535,37 @@ def invalid_scope(scope: str) -> ArmError:
     return ArmError(400, "InvalidScope", f"The scope '{scope}' is not valid.")
 
 
-def authorization_failed(action: str, scope: str) -> ArmError:
+def authorization_failed(
+    action: str,
+    scope: str,
+    *,
+    client_id: str = "00000000-0000-0000-0000-000000000000",
+    object_id: str = "00000000-0000-0000-0000-000000000000",
+) -> ArmError:
+    # Wording: Azure/ARO-RP#66 and every later report (arm-behaviour.md §2); the client is the
+    # token's appid, the object id its oid.
     return ArmError(
         403,
         "AuthorizationFailed",
-        "The client '00000000-0000-0000-0000-000000000000' with object id "
-        "'00000000-0000-0000-0000-000000000000' does not have authorization to perform "
-        f"action '{action}' over scope '{scope}' or the scope is invalid. If access was "
+        f"The client '{client_id}' with object id '{object_id}' does not have authorization to "
+        f"perform action '{action}' over scope '{scope}' or the scope is invalid. If access was "
         "recently granted, please refresh your credentials.",
+    )
+
+
+def linked_authorization_failed(
+    client_id: str, object_id: str, action: str, scope: str, linked_action: str, linked_scope: str
+) -> ArmError:
+    # Current wording ("action(s)", "(respectively)"), as quoted from 2024-2025 responses, e.g.
+    # Azure/mpf (subnets/join/action for an AKS write) and ServiceNetworking WAF-policy reports;
+    # older responses say "action '<a>' on the linked scope(s) '<s>'" (arm-behaviour.md §2).
+    return ArmError(
+        403,
+        "LinkedAuthorizationFailed",
+        f"The client '{client_id}' with object id '{object_id}' has permission to perform action "
+        f"'{action}' on scope '{scope}'; however, it does not have permission to perform "
+        f"action(s) '{linked_action}' on the linked scope(s) '{linked_scope}' (respectively) or "
+        "the linked scope(s) are invalid.",
     )
 
 

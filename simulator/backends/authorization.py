@@ -71,9 +71,21 @@ def _perm(
     ]
 
 
-# The nine built-ins of arm-behaviour.md §3.9 (DOC role-based-access-control/built-in-roles.md).
-# Owner/Contributor/Reader permissions are the documented ones; the APIM workspace roles'
-# lists are abbreviated (the simulator evaluates no permissions).
+_APIM_READS = ["Microsoft.Authorization/*/read"]
+_SERVICE_DEV = [
+    "Microsoft.ApiManagement/service/tags/read",
+    "Microsoft.ApiManagement/service/tags/apiLinks/*",
+    "Microsoft.ApiManagement/service/tags/operationLinks/*",
+    "Microsoft.ApiManagement/service/tags/productLinks/*",
+    "Microsoft.ApiManagement/service/products/read",
+    "Microsoft.ApiManagement/service/products/apiLinks/*",
+    "Microsoft.ApiManagement/service/read",
+]
+
+# The nine built-ins of arm-behaviour.md §3.9, plus the two role-assignment administrators
+# (infra/ grants the app "Role Based Access Control Administrator" under an ABAC condition).
+# Permissions as published (MicrosoftDocs azure-docs articles/role-based-access-control/
+# built-in-roles/privileged.md and integration.md); simulator/access.py evaluates them.
 BUILTIN_ROLES: dict[str, dict[str, Any]] = {
     "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": {
         "roleName": "Owner",
@@ -97,6 +109,9 @@ BUILTIN_ROLES: dict[str, dict[str, Any]] = {
                 "Microsoft.Compute/galleries/share/action",
                 "Microsoft.Purview/consents/write",
                 "Microsoft.Purview/consents/delete",
+                "Microsoft.Resources/deploymentStacks/manageDenySetting/action",
+                "Microsoft.Subscription/cancel/action",
+                "Microsoft.Subscription/enable/action",
             ],
         ),
     },
@@ -105,73 +120,91 @@ BUILTIN_ROLES: dict[str, dict[str, Any]] = {
         "description": "View all resources, but does not allow you to make any changes.",
         "permissions": _perm(["*/read"]),
     },
+    "f58310d9-a9f6-439a-9e8d-f62e7b41a168": {
+        "roleName": "Role Based Access Control Administrator",
+        "description": "Manage access to Azure resources by assigning roles using Azure RBAC. "
+        "This role does not allow you to manage access using other ways, such as Azure Policy.",
+        "permissions": _perm(
+            [
+                "Microsoft.Authorization/roleAssignments/write",
+                "Microsoft.Authorization/roleAssignments/delete",
+                "*/read",
+                "Microsoft.Support/*",
+            ]
+        ),
+    },
+    "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": {
+        "roleName": "User Access Administrator",
+        "description": "Lets you manage user access to Azure resources.",
+        "permissions": _perm(["*/read", "Microsoft.Authorization/*", "Microsoft.Support/*"]),
+    },
     "9565a273-41b9-4368-97d2-aeb0c976a9b3": {
         "roleName": "API Management Service Workspace API Developer",
         "description": "Has read access to tags and products and write access to allow: "
-        "assigning APIs to products, assigning tags to products and APIs.",
-        "permissions": _perm(
-            [
-                "Microsoft.ApiManagement/service/tags/read",
-                "Microsoft.ApiManagement/service/products/read",
-                "Microsoft.ApiManagement/service/products/apiLinks/*",
-                "Microsoft.ApiManagement/service/workspaces/read",
-                "Microsoft.Authorization/*/read",
-            ]
-        ),
+        "assigning APIs to products, assigning tags to products and APIs. This role should be "
+        "assigned on the service scope.",
+        "permissions": _perm([*_SERVICE_DEV, *_APIM_READS]),
     },
     "d59a3e9c-6d52-4a5a-aeed-6bf3cf0e31da": {
         "roleName": "API Management Service Workspace API Product Manager",
         "description": "Has the same access as API Management Service Workspace API Developer "
-        "as well as read access to users and write access to allow assigning users to groups.",
+        "as well as read access to users and write access to allow assigning users to groups. "
+        "This role should be assigned on the service scope.",
         "permissions": _perm(
             [
                 "Microsoft.ApiManagement/service/users/read",
+                *_SERVICE_DEV[:6],
+                "Microsoft.ApiManagement/service/groups/read",
                 "Microsoft.ApiManagement/service/groups/users/*",
-                "Microsoft.ApiManagement/service/workspaces/read",
-                "Microsoft.Authorization/*/read",
+                "Microsoft.ApiManagement/service/read",
+                *_APIM_READS,
             ]
         ),
     },
     "ef1c2c96-4a77-49e8-b9a4-6179fe1d2fd2": {
         "roleName": "API Management Workspace Reader",
-        "description": "Has read-only access to entities in the workspace.",
-        "permissions": _perm(
-            ["Microsoft.ApiManagement/service/workspaces/*/read", "Microsoft.Authorization/*/read"]
-        ),
+        "description": "Has read-only access to entities in the workspace. This role should be "
+        "assigned on the workspace scope.",
+        "permissions": _perm(["Microsoft.ApiManagement/service/workspaces/*/read", *_APIM_READS]),
     },
     "0c34c906-8d99-4cb7-8bb7-33f5b0a1a799": {
         "roleName": "API Management Workspace Contributor",
-        "description": "Can manage the workspace and view, but not modify its members.",
-        "permissions": _perm(
-            ["Microsoft.ApiManagement/service/workspaces/*", "Microsoft.Authorization/*/read"]
-        ),
+        "description": "Can manage the workspace and view, but not modify its members. This "
+        "role should be assigned on the workspace scope.",
+        "permissions": _perm(["Microsoft.ApiManagement/service/workspaces/*", *_APIM_READS]),
     },
     "56328988-075d-4c6a-8766-d93edd6725b6": {
         "roleName": "API Management Workspace API Developer",
         "description": "Has read access to entities in the workspace and read and write access "
-        "to entities for editing APIs.",
+        "to entities for editing APIs. This role should be assigned on the workspace scope.",
         "permissions": _perm(
             [
                 "Microsoft.ApiManagement/service/workspaces/*/read",
                 "Microsoft.ApiManagement/service/workspaces/apis/*",
                 "Microsoft.ApiManagement/service/workspaces/apiVersionSets/*",
                 "Microsoft.ApiManagement/service/workspaces/policies/*",
+                "Microsoft.ApiManagement/service/workspaces/schemas/*",
+                "Microsoft.ApiManagement/service/workspaces/products/*",
+                "Microsoft.ApiManagement/service/workspaces/policyFragments/*",
+                "Microsoft.ApiManagement/service/workspaces/namedValues/*",
                 "Microsoft.ApiManagement/service/workspaces/tags/*",
-                "Microsoft.Authorization/*/read",
+                *_APIM_READS,
             ]
         ),
     },
     "73c2c328-d004-4c5e-938c-35c6f5679a1f": {
         "roleName": "API Management Workspace API Product Manager",
         "description": "Has read access to entities in the workspace and read and write access "
-        "to entities for publishing APIs.",
+        "to entities for publishing APIs. This role should be assigned on the workspace scope.",
         "permissions": _perm(
             [
                 "Microsoft.ApiManagement/service/workspaces/*/read",
                 "Microsoft.ApiManagement/service/workspaces/products/*",
                 "Microsoft.ApiManagement/service/workspaces/subscriptions/*",
                 "Microsoft.ApiManagement/service/workspaces/groups/*",
-                "Microsoft.Authorization/*/read",
+                "Microsoft.ApiManagement/service/workspaces/tags/*",
+                "Microsoft.ApiManagement/service/workspaces/notifications/*",
+                *_APIM_READS,
             ]
         ),
     },
@@ -517,6 +550,8 @@ class AuthorizationBackend(Backend):
             created_on=now,
             updated_on=now,
             description=props.get("description"),
+            condition=props.get("condition"),
+            condition_version=props.get("conditionVersion"),
         )
         return True
 
