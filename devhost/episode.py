@@ -17,6 +17,9 @@ from devhost.app_index import FunctionEntry
 from devhost.history import Event
 
 _OUT_OF_PROC_LABEL = "$OutOfProcData$:"
+# .NET TimeSpan "c" format, as the extension serialises them.
+MAXIMUM_SHORT_TIMER_DURATION = "6.00:00:00"
+LONG_RUNNING_TIMER_INTERVAL = "3.00:00:00"
 
 
 @dataclass
@@ -46,10 +49,14 @@ def context_json(
             "instanceId": instance_id,
             "isReplaying": any(e.get("IsPlayed") for e in history),
             "parentInstanceId": parent_instance_id,
-            # V3 schema without the long-timer settings: no timer splitting, like the MSSQL
-            # and Durable Task Scheduler backends.
             "upperSchemaVersion": 1,
             "upperSchemaVersionNew": 2,
+            # The Azure Storage backend's long-timer settings, which the extension sends to
+            # out-of-process SDKs (OrchestrationTriggerAttributeBindingProvider.cs from
+            # AzureStorageDurabilityProvider.cs): the SDK splits a timer longer than 6 days into
+            # 3-day chunks (reference row 6).
+            "maximumShortTimerDuration": MAXIMUM_SHORT_TIMER_DURATION,
+            "longRunningTimerIntervalDuration": LONG_RUNNING_TIMER_INTERVAL,
             "defaultHttpAsyncRequestSleepTimeMillseconds": 30000,
         }
     )

@@ -183,3 +183,28 @@ def test_status_shows_input_by_default_and_history_keeps_pending_scheduling_even
         e for e in done if e["EventType"] in ("TaskScheduled", "SubOrchestrationInstanceCreated")
     ]
     assert done[-1]["EventType"] == "ExecutionCompleted" and done[-1]["Result"] == "after"
+
+
+# -- row 6: timers longer than 6 days are split (Azure Storage backend) ------------------------
+def test_a_ten_day_timer_fires_in_three_day_chunks(host: DevHost) -> None:
+    iid = host.start_new("long_timer", False)
+    status = host.wait_for(iid)
+    events = host.status(iid, show_history=True)["historyEvents"]
+    created = stamp(events[0]["Timestamp"])  # ExecutionStarted, with fractions
+    assert stamp(status["output"]) - created == timedelta(days=10)
+    fired = [stamp(e["FireAt"]) - created for e in events if e["EventType"] == "TimerFired"]
+    assert fired == [timedelta(days=3), timedelta(days=6), timedelta(days=10)]
+
+
+def test_a_cancelled_long_timer_keeps_the_run_until_its_pending_chunk_fires(host: DevHost) -> None:
+    with host.clock.hold():
+        iid = host.start_new("long_timer", True)
+        until(lambda: host.status(iid)["runtimeStatus"] == "Running")
+        host.raise_event(iid, "go", "now")
+        until(lambda: "EventRaised" in kinds(host, iid))
+        # Cancelling the long timer does not cancel its first chunk (SDK issue #573).
+        assert host.status(iid)["runtimeStatus"] == "Running"
+    status = host.wait_for(iid)
+    created = stamp(host.status(iid, show_history=True)["historyEvents"][0]["Timestamp"])
+    assert stamp(status["output"]) == created  # the code returned at once
+    assert stamp(status["lastUpdatedTime"]) - created >= timedelta(days=3) - timedelta(seconds=1)

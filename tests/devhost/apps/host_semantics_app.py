@@ -117,3 +117,18 @@ def own_child_id(context: df.DurableOrchestrationContext):
     """Schedules a sub-orchestration under its own instance id."""
     yield context.call_sub_orchestrator("released", None, context.instance_id)
     return "unreachable"
+
+
+@app.orchestration_trigger(context_name="context")
+def long_timer(context: df.DurableOrchestrationContext):
+    """A 10-day timer; with ``race`` it races an event and is cancelled when the event wins."""
+    race = context.get_input()
+    timer = context.create_timer(context.current_utc_datetime + timedelta(days=10))
+    if not race:
+        yield timer
+        return context.current_utc_datetime.isoformat()
+    go = context.wait_for_external_event("go")
+    winner = yield context.task_any([go, timer])
+    if winner == go:
+        timer.cancel()
+    return context.current_utc_datetime.isoformat()
