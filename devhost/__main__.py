@@ -36,7 +36,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="URL to POST {'now': ISO} to on every virtual jump (e.g. .../_sim/clock/set)",
     )
     parser.add_argument("--clock-follower-ca", help="CA bundle for an https follower")
-    parser.add_argument("--workers", type=int, default=8, help="activity worker threads")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="Python worker threads shared by sync activities and orchestrators "
+        "(default: PYTHON_THREADPOOL_THREAD_COUNT, else min(32, cpus + 4))",
+    )
     parser.add_argument("--sync", default="FULL", choices=["FULL", "NORMAL"])
     parser.add_argument("--check-sequencing", action="store_true")
     parser.add_argument(

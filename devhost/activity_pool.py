@@ -21,6 +21,7 @@ from azure.functions.durable_functions import ActivityTriggerConverter
 
 from devhost.app_index import AppIndex
 from devhost.clock import Clock
+from devhost.concurrency import WorkerThreads
 from devhost.event_loop import run_on_loop
 from devhost.history import Event, EventType, event
 from devhost.invocation import build_kwargs
@@ -41,13 +42,23 @@ class ActivityPool:
         client_binding_json: str,
         *,
         workers: int = 8,
+        threads: WorkerThreads | None = None,
     ) -> None:
-        """Prepare (not start) the workers."""
+        """Prepare (not start) ``workers`` claimers (maxConcurrentActivityFunctions).
+
+        A sync activity runs in a slot of ``threads``, the worker's thread pool it shares with
+        orchestrator episodes (default: a pool of ``workers`` threads of its own).
+        """
         self.store = store
         self.index = index
         self.clock = clock
         self.client_binding_json = client_binding_json
         self.workers = workers
+        self.threads = threads or WorkerThreads(workers)
+        # Activities running now and the most at once (maxConcurrentActivityFunctions bounds it).
+        self.running = 0
+        self.peak = 0
+        self._count_lock = threading.Lock()
         self._cond = threading.Condition()
         self._stopping = False
         self._threads: list[threading.Thread] = []
@@ -84,7 +95,14 @@ class ActivityPool:
                     if not self._stopping:
                         self._cond.wait(0.5)
                 continue
-            completion = self.execute(work)
+            with self._count_lock:
+                self.running += 1
+                self.peak = max(self.peak, self.running)
+            try:
+                completion = self.execute(work)
+            finally:
+                with self._count_lock:
+                    self.running -= 1
             with self.store.tx() as tx:
                 if tx.finish_activity(work.task_key):
                     tx.add_message(work.instance_id, work.execution_id, "event", completion)
@@ -115,7 +133,11 @@ class ActivityPool:
                 self.client_binding_json,
                 str(self.index.app_dir),
             )
-            result: Any = entry.fn(**kwargs)
+            if inspect.iscoroutinefunction(entry.fn):
+                result: Any = entry.fn(**kwargs)  # runs on the worker's event loop
+            else:
+                with self.threads.slot():
+                    result = entry.fn(**kwargs)
             if inspect.isawaitable(result):
                 result = run_on_loop(_await(result))
             encoded = ActivityTriggerConverter.encode(result, expected_type=None).value

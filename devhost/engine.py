@@ -27,6 +27,7 @@ from typing import Any
 
 from devhost.app_index import AppIndex
 from devhost.clock import Clock
+from devhost.concurrency import WorkerThreads
 from devhost.episode import EpisodeOutcome, context_json, run_orchestrator
 from devhost.history import Event, EventType, OrchestrationStatus, event, execution_started
 from devhost.host_limits import (
@@ -76,14 +77,16 @@ class Engine:
         clock: Clock,
         *,
         check_sequencing: bool = False,
+        threads: WorkerThreads | None = None,
     ) -> None:
-        """Prepare the dispatcher (not started)."""
+        """Prepare the dispatcher (not started); episodes take a slot of ``threads``."""
         self.store = store
         self.index = index
         self.clock = clock
         self.check_sequencing = check_sequencing
         self.versioning = index.versioning
         self.max_actions = max_actions(index.host_json)
+        self.threads = threads or WorkerThreads(1)
         # Execution ids refused under ``Reject``. Replaced, never mutated, so other threads
         # (stepping.py) can read it without a lock.
         self.rejected_executions: frozenset[str] = frozenset()
@@ -338,7 +341,9 @@ class Engine:
         if entry is None:
             outcome = EpisodeOutcome(error=not_found_message(inst.name, "orchestrator"))
         else:
-            outcome = run_orchestrator(entry, context)
+            # A sync orchestrator runs on the Python worker's thread pool, like activities.
+            with self.threads.slot():
+                outcome = run_orchestrator(entry, context)
         result = ReplayResult()
         # Replayed on failure too: the shim replays the actions before it throws the error.
         try:

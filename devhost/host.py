@@ -27,6 +27,7 @@ from aiohttp import web
 from devhost.activity_pool import ActivityPool
 from devhost.app_index import AppIndex, FunctionEntry, load_app, read_host_json
 from devhost.clock import Clock, RealClock, VirtualClock
+from devhost.concurrency import Concurrency, WorkerThreads
 from devhost.engine import VIRTUAL_NOW_KEY, Engine
 from devhost.event_loop import run_on_loop, shared_loop
 from devhost.http_server import RPC_PREFIX, WEBHOOK_PREFIX, HttpFront
@@ -68,7 +69,7 @@ class DevHost:
         host: str = "127.0.0.1",
         port: int = 0,
         clock: str | Clock = "real",
-        activity_workers: int = 8,
+        activity_workers: int | None = None,
         check_sequencing: bool = False,
         synchronous: str = "FULL",
         local_principal: str | Iterable[str] | None = None,
@@ -78,6 +79,11 @@ class DevHost:
 
         ``system_key``: the Durable webhooks' key (``durabletask_extension`` on the real host);
         by default one generated at the first start and kept in the database.
+
+        ``activity_workers``: threads of the Python worker's pool shared by sync activities
+        and orchestrator episodes (default: the ``PYTHON_THREADPOOL_THREAD_COUNT`` setting,
+        else the worker's ``min(32, cpus + 4)``); host.json's
+        ``maxConcurrentActivityFunctions`` bounds the activities running at once.
 
         ``local_principal``: app roles (``"A,B"`` or a list) of a principal injected into HTTP
         trigger requests that carry no ``x-ms-client-principal`` (a local stand-in for Easy
@@ -125,8 +131,14 @@ class DevHost:
         self.system_key = key
         if requeued:
             log.info("re-running %d activities that were running at the last stop", requeued)
+        self.concurrency = Concurrency.from_settings(self.index.host_json, self.activity_workers)
+        self.threads = WorkerThreads(self.concurrency.worker_threads)
         self.engine = Engine(
-            self.store, self.index, self.clock, check_sequencing=self.check_sequencing
+            self.store,
+            self.index,
+            self.clock,
+            check_sequencing=self.check_sequencing,
+            threads=self.threads,
         )
         if isinstance(self.clock, VirtualClock):
             if saved_now:
@@ -138,7 +150,8 @@ class DevHost:
             self.index,
             self.clock,
             self.binding_json(),
-            workers=self.activity_workers,
+            workers=self.concurrency.max_activities,
+            threads=self.threads,
         )
         self.store.on_change(self.engine.wake)
         self.store.on_change(self.pool.wake)
@@ -259,6 +272,10 @@ class DevHost:
             "sequenceMismatches": list(stats.sequence_mismatches),
             "versionRejections": stats.version_rejections,
             "checkSequencing": self.check_sequencing,
+            "workerThreads": self.concurrency.worker_threads,
+            "maxConcurrentActivityFunctions": self.concurrency.max_activities,
+            "peakActivities": self.pool.peak,
+            "peakWorkerThreads": self.threads.peak,
             "now": self.clock.now().isoformat(),
         }
 

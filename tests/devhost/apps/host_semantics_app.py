@@ -6,6 +6,7 @@ host does (the reference table in /work/shared/reference/durable-host-semantics.
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -132,3 +133,19 @@ def long_timer(context: df.DurableOrchestrationContext):
     if winner == go:
         timer.cancel()
     return context.current_utc_datetime.isoformat()
+
+
+@app.activity_trigger(input_name="seconds")
+def busy(seconds: float) -> int:
+    """Sleeps (a sync activity holding a worker thread)."""
+    time.sleep(seconds)
+    return 1
+
+
+@app.orchestration_trigger(context_name="context")
+def busy_fan(context: df.DurableOrchestrationContext):
+    """``n`` sync activities at once."""
+    results = yield context.task_all(
+        [context.call_activity("busy", 0.05) for _ in range(context.get_input())]
+    )
+    return sum(results)
