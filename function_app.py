@@ -16,6 +16,7 @@ from triggers.operator_api import bp as operator_api
 from triggers.problems import bp as problems
 from triggers.servicebus import bp as servicebus
 from triggers.teams_api import bp as teams_api
+from orchestrators.team_runs import bp as team_runs
 
 # In Azure: logs and spans to Application Insights with the run's ids (no-op locally).
 telemetry.configure()
@@ -23,6 +24,6 @@ telemetry.configure()
 app = df.DFApp()
 blueprints = (http_api, operator_api, dashboard, servicebus, saga, step_runner, gateway_waiter,
               compensation, activities, problems)  # fmt: skip
-blueprints += (teams_api,)  # issue 15: the team records
+blueprints += (teams_api, team_runs)  # issue 15: team records, change of access
 for blueprint in blueprints:
     app.register_functions(blueprint)

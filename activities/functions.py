@@ -15,7 +15,16 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from activities import apim, authorization, dns, network, notifications, preflight, teams
+from activities import (
+    access_change,
+    apim,
+    authorization,
+    dns,
+    network,
+    notifications,
+    preflight,
+    teams,
+)
 from activities.run_index import index_milestone
 from shared import activity_table as acts
 from shared import telemetry
@@ -54,6 +63,10 @@ IMPLEMENTATIONS: dict[str, Callable[[Any], Any]] = {
     acts.ASSIGN_ROLE.name: authorization.assign_role,
     acts.REMOVE_ROLE.name: authorization.remove_role,
     acts.PUBLISH_EVENT.name: _publish,
+    acts.READ_TEAM.name: teams.read_team,
+    acts.UPDATE_TEAM.name: teams.update_team,
+    acts.RELEASE_GRANT.name: access_change.release_grant,
+    acts.RESTORE_GRANT.name: access_change.restore_grant,
 }
 
 

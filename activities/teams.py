@@ -57,7 +57,7 @@ def read_team(inp: ReadTeamInput) -> TeamLookup:
     return TeamLookup(found=found is not None, record=found[0] if found else None)
 
 
-def update_team(inp: UpdateTeamInput) -> TeamRecord | None:
+def update_team(inp: UpdateTeamInput) -> TeamLookup:
     """Apply a finished run's change to the record (idempotent per run: see team_record)."""
     key = team_key(inp.team, inp.apim_service_id, inp.workspace)
 
@@ -69,7 +69,8 @@ def update_team(inp: UpdateTeamInput) -> TeamRecord | None:
         return apply_access_change(current, inp.added, inp.removed, inp.run)
 
     try:
-        return team_store().change(key, change)
+        stored = team_store().change(key, change)
     except Exception as exc:
         why = f"update the record of team {inp.team}: {type(exc).__name__}"
         raise StepError("transient", "TeamRecordUnavailable", why) from None
+    return TeamLookup(found=stored is not None, record=stored)

@@ -37,6 +37,13 @@ from shared.network_models import ConfigureSubnetInput, EnsureNsgInput, NsgRecor
 from shared.preflight import PreflightInput, PreflightResult
 from shared.retry import DEFAULT, PRINCIPAL_REPLICATION, UNDO, RetryPolicy
 from shared.saga_models import StatusEvent
+from shared.team_models import (
+    ReadTeamInput,
+    ReleaseGrantInput,
+    ReleaseRecord,
+    TeamLookup,
+    UpdateTeamInput,
+)
 
 PolicyName = Literal["default", "principal", "undo"]
 POLICIES: dict[PolicyName, RetryPolicy] = {
@@ -143,6 +150,22 @@ REMOVE_ROLE = Activity(
 PUBLISH_EVENT = Activity(
     "publish_event", None, StatusEvent, None,
     "publish a milestone on the onboarding-events topic (best effort)")
+# After onboarding (issue 15): team records, change of access
+READ_TEAM = Activity(
+    "read_team", "preflight", ReadTeamInput, TeamLookup,
+    "read the team's record (shared/team_store.py)")
+UPDATE_TEAM = Activity(
+    "update_team", "record", UpdateTeamInput, TeamLookup,
+    "apply what the run changed to the team's record (idempotent per run)")
+RELEASE_GRANT = Activity(
+    "release_grant", "access", ReleaseGrantInput, ReleaseRecord,
+    "stop the team relying on a grant; delete it only if its run's mark is on it and no other "
+    "run relies on it; records what it removed",
+    undo="restore_grant",
+    made=lambda o: _made(o.record.assignment_id if o.deleted else None, o.record.assignment_id))
+RESTORE_GRANT = Activity(
+    "restore_grant", "access", ReleaseRecord, None,
+    "put the reliance row and (if it was deleted) the same assignment back", policy="undo")
 # fmt: on
 
 ACTIVITIES: dict[str, Activity] = {
@@ -152,6 +175,7 @@ ACTIVITIES: dict[str, Activity] = {
         DELETE_WORKSPACE, BEGIN_GATEWAY, GET_GATEWAY_STATE, DELETE_GATEWAY, LINK_WORKSPACE,
         UNLINK_WORKSPACE, GET_LINK_STATE, ENSURE_PRIVATE_DNS, UNDO_PRIVATE_DNS, ASSIGN_ROLE,
         REMOVE_ROLE, PUBLISH_EVENT,
+        READ_TEAM, UPDATE_TEAM, RELEASE_GRANT, RESTORE_GRANT,
     )
 }  # fmt: skip
 UNDO_OF: dict[str, str] = {row.name: row.undo for row in ACTIVITIES.values() if row.undo}

@@ -23,7 +23,7 @@ import re
 from pydantic import Field, field_validator
 
 from shared.arm_ids import APIM_SERVICE, ArmId
-from shared.request import ROLES_BY_SCOPE, OnboardingRequest
+from shared.request import ROLES_BY_SCOPE, AccessGrant, OnboardingRequest
 from shared.wire_model import WireModel
 
 MAX_GATEWAY_UNITS = 10  # the contract's bound on gateway.capacity
@@ -148,18 +148,33 @@ class Guardrails(WireModel):
                     + _choices("use one of", self.allowed_dns_resource_groups),
                 )
             )
-        for i, grant in enumerate(request.access):
+        found.extend(self.check_grants(request.access, "access"))
+        return found
+
+    def check_grants(self, grants: list[AccessGrant], field: str) -> list[Violation]:
+        """The role-per-scope rule for ``grants`` (a request's ``field``): onboarding's
+        ``access`` and a change of access's ``add`` (issue 15) share it."""
+        found: list[Violation] = []
+        for i, grant in enumerate(grants):
             allowed = self.roles_at(grant.scope)
             if grant.role not in allowed:
                 found.append(
                     Violation(
                         rule=f"allowedRoles.{grant.scope}",
-                        field=f"access[{i}].role",
+                        field=f"{field}[{i}].role",
                         message=f"{grant.role!r} may not be granted at {grant.scope} scope here; "
                         + _choices("allowed", allowed),
                     )
                 )
         return found
+
+    def check_target(self, apim_service_id: str) -> list[Violation]:
+        """The APIM service rule alone (a change of access or an offboarding names only it)."""
+        if _allowed(apim_service_id, self.allowed_apim_services):
+            return []
+        return [Violation(rule="allowedApimServices", field="apimServiceId",
+                          message="this APIM service is not one this deployment onboards to; "
+                          + _choices("use one of", self.allowed_apim_services))]  # fmt: skip
 
     def _gateway_allowed(self, gateway_id: str, service_id: str) -> bool:
         """Beside the APIM service (its subscription and resource group), or allow-listed.

@@ -11,6 +11,8 @@ GATEWAY_WAITER = "gateway_waiter"
 RUN_STEP = "run_step"  # one activity with classified retries, as a sub-orchestration
 # Runs a finished CompensationFailed run's leftover undo entries again (operator action)
 RETRY_COMPENSATION = "retry_compensation"
+# After onboarding (issue 15): the other kinds of request, and the drift repair
+CHANGE_ACCESS = "change_access"
 
 # External events an operator (or the approval system) raises
 EVENT_APPROVAL = "approval"

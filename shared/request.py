@@ -374,6 +374,19 @@ _CLOUDEVENT_REQUIRED = ("specversion", "id", "source", "type")
 
 def parse_request(payload: Any) -> OnboardingRequest:
     """Validate a bare request or a CloudEvents 1.0 envelope around one; raise RequestInvalid."""
+    payload = unwrap_envelope(payload)
+    try:
+        # strict: JSON types as they are (no true -> 1, "2" -> 2, 2.0 -> 2). A saga input read
+        # back later (orchestrator, retry) was dumped from a valid request and validates laxly.
+        return OnboardingRequest.model_validate(payload, strict=True)
+    except ValidationError as exc:
+        raise RequestInvalid([f for e in exc.errors() for f in _field_errors(e)]) from None
+
+
+def unwrap_envelope(payload: Any) -> dict[str, Any]:
+    """The request object: ``payload`` itself, or the ``data`` of its CloudEvents 1.0 envelope
+    (envelope problems raise RequestInvalid, named by attribute). ``kind: onboard`` (the
+    default kind, shared/team_requests.py) is dropped: the onboarding model has no kind."""
     if not isinstance(payload, dict):
         raise RequestInvalid([FieldError(field="$", message="the request must be a JSON object")])
     if "specversion" in payload:
@@ -392,12 +405,9 @@ def parse_request(payload: Any) -> OnboardingRequest:
         if errors:
             raise RequestInvalid(errors)
         payload = payload["data"]
-    try:
-        # strict: JSON types as they are (no true -> 1, "2" -> 2, 2.0 -> 2). A saga input read
-        # back later (orchestrator, retry) was dumped from a valid request and validates laxly.
-        return OnboardingRequest.model_validate(payload, strict=True)
-    except ValidationError as exc:
-        raise RequestInvalid([f for e in exc.errors() for f in _field_errors(e)]) from None
+    if payload.get("kind") == "onboard":
+        payload = {k: v for k, v in payload.items() if k != "kind"}
+    return dict(payload)
 
 
 def _join(base: str, rest: str) -> str:
@@ -422,7 +432,23 @@ def _field_errors(err: Any) -> list[FieldError]:
 
 
 def json_schema() -> dict[str, Any]:
-    schema = OnboardingRequest.model_json_schema(by_alias=True)
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "Onboarding request"
+    """The contract's JSON schema: one of the kinds (issue 15), told apart by ``kind``; an
+    onboarding may leave it out."""
+    from shared.team_requests import schemas  # the other kinds build on this module
+
+    onboard = OnboardingRequest.model_json_schema(by_alias=True)
+    onboard["properties"] = {"kind": {"const": "onboard", "default": "onboard",
+                                      "title": "Kind"}, **onboard["properties"]}  # fmt: skip
+    kinds = [onboard, *schemas()]
+    defs: dict[str, Any] = {}
+    for kind in kinds:
+        defs.update(kind.pop("$defs", {}))
+    schema: dict[str, Any] = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Onboarding request",
+        "description": "An onboarding (kind onboard, the default), a change of a team's access "
+        "(changeAccess) or an offboarding (offboard); docs/request-contract.md",
+        "oneOf": kinds,
+        "$defs": defs,
+    }
     return schema

@@ -97,6 +97,16 @@ SETTINGS: tuple[Setting, ...] = (
             parameter="gatewayUnitMonthlyPrice"),
     Setting("POLICY_PRICE_CURRENCY", "ISO 4217 code", "USD",
             "Currency of that price.", parameter="priceCurrency"),
+    # ---------------------------------------------------------------- after onboarding (issue 15)
+    Setting("POLICY_CHANGE_ACCESS_REQUIRE_APPROVAL", "true / false", "false",
+            "A change of a team's access waits for an approver before its first write "
+            "(docs/teams.md).", deploy="optional"),
+    Setting("POLICY_OFFBOARD_REQUIRE_APPROVAL", "true / false", "true",
+            "An offboarding waits for an approver before its first removal (docs/teams.md).",
+            deploy="optional"),
+    Setting("POLICY_OFFBOARD_ROLES", _LIST, '["Onboarding.Operator"]',
+            "App roles that may offboard a team over HTTP; with Onboarding.Requester in it, "
+            "Service Bus senders may too (docs/teams.md).", deploy="optional"),
     # ---------------------------------------------------------------- identity and connections
     Setting("AZURE_CLIENT_ID", "GUID", "",
             "Client id of the app's user-assigned identity (DefaultAzureCredential, Service Bus "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from shared.access_models import RoleRecord
 from shared.team_record import GrantPart, RunRef, TeamRecord
 from shared.wire_model import WireModel
 
@@ -30,3 +31,25 @@ class UpdateTeamInput(WireModel):
     removed: list[str] = Field(default_factory=list)  # assignment ids
     offboarded: bool = False
     left: TeamRecord | None = None  # an offboarding that left parts behind
+
+
+class ReleaseGrantInput(WireModel):
+    """Stop a team relying on one of its grants (``record``: the team record's RoleRecord, whose
+    ``instance_id`` is the run that relies on it); the assignment goes only if nobody else
+    relies on it and it bears that run's mark."""
+
+    record: RoleRecord
+    by: str  # the run releasing it (for logs)
+
+
+class ReleaseRecord(WireModel):
+    """What release_grant did (its undo record): the reliance row it removed, and the
+    assignment as it was when it deleted it (``deleted``), so undo can put both back."""
+
+    record: RoleRecord
+    deleted: bool
+    kept: str | None = None  # why the assignment stays (another team relies on it, not ours)
+    role_definition_id: str | None = None
+    principal_id: str | None = None
+    principal_type: str | None = None
+    description: str | None = None

@@ -16,14 +16,14 @@ from typing import Any
 import azure.durable_functions as df
 import azure.functions as func
 
-from shared.request import RequestInvalid
+from shared.request import OnboardingRequest, RequestInvalid
 from shared.saga_models import Requester
 from triggers.auth import OPERATOR, READER, REQUESTER, Principal, authorize, problem_response
 from triggers.intake import (
     MAX_BODY_BYTES,
     FlagInvalid,
     RequestTooLarge,
-    decode,
+    decode_any,
     policy_problem,
     problem,
     query_flag,
@@ -32,6 +32,7 @@ from triggers.intake import (
     saga_input,
 )
 from triggers.run_start import start_or_find
+from triggers.team_intake import start_team_request
 from triggers.settings import SettingInvalid, guardrails, saga_policy
 
 bp = df.Blueprint()
@@ -61,7 +62,7 @@ async def start_onboarding(
                        "read or started.", parameter="dryRun")  # fmt: skip
         return _json(body, 400, mimetype="application/problem+json")
     try:
-        request = decode(req.get_body())
+        request = decode_any(req.get_body())
     except RequestTooLarge as too_large:
         body = problem(
             too_large.errors,
@@ -83,6 +84,8 @@ async def start_onboarding(
             f"The app setting {bad.setting} cannot be read; the platform team must fix it. "
             "Nothing was started.",
         )
+    if not isinstance(request, OnboardingRequest):  # a change of access or an offboarding
+        return await start_team_request(req, client, principal, request, policy, dry_run)
     violations = policy.check(request)
     instance_id = request.instance_id
     if violations:

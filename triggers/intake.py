@@ -17,6 +17,7 @@ from shared.request import (
     parse_request,
 )
 from shared.saga_models import Requester, SagaInput, SagaPolicy
+from shared.team_requests import AnyRequest, parse_any
 from triggers.problems import problem_body
 
 MAX_BODY_BYTES = 64 * 1024
@@ -88,7 +89,19 @@ class BodyUnreadable(RequestInvalid):
 
 
 def decode(body: bytes) -> OnboardingRequest:
-    """The request in ``body``; RequestInvalid names every problem (never raw exception text).
+    """The onboarding request in ``body`` (see :func:`load_body`)."""
+    return parse_request(load_body(body))
+
+
+def decode_any(body: bytes) -> AnyRequest:
+    """The request of any kind in ``body`` (issue 15: ``kind`` onboard, changeAccess,
+    offboard; shared/team_requests.py)."""
+    return parse_any(load_body(body))
+
+
+def load_body(body: bytes) -> Any:
+    """The JSON document in ``body``; RequestInvalid names every problem (never raw exception
+    text).
 
     The body must be one JSON document (RFC 8259) in UTF-8 without a byte order mark: Python's
     ``json.loads(bytes)`` would also read UTF-16 and UTF-32, and ``NaN``/``Infinity``, and let
@@ -117,7 +130,7 @@ def decode(body: bytes) -> OnboardingRequest:
         raise BodyUnreadable("notJson", message) from None
     if repeated:
         raise RequestInvalid(_repeated_keys(payload, repeated))
-    return parse_request(payload)
+    return payload
 
 
 def _utf8_text(body: bytes) -> str:

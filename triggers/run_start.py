@@ -46,6 +46,7 @@ async def start_or_find(
     make_input: Callable[[], Any],
     request: dict[str, Any],
     requested_by: str | None,
+    orchestrator: str = names.SAGA,
 ) -> StartOrFind:
     """Start the saga as ``instance_id`` unless a run of that id exists (in any state).
 
@@ -60,7 +61,7 @@ async def start_or_find(
         return StartOrFind(instance_id, existing)
     client_input = make_input()
     try:
-        await client.start_new(names.SAGA, instance_id, client_input)
+        await client.start_new(orchestrator, instance_id, client_input)
     except Exception:
         existing = await _run(client, instance_id)
         if existing is None:

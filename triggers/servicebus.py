@@ -34,11 +34,18 @@ import azure.functions as func
 
 from activities.notifications import publish_event
 from shared.guardrails import Violation
-from shared.request import TICKET_ID, FieldError, RequestInvalid, char_problem
+from shared.request import TICKET_ID, FieldError, OnboardingRequest, RequestInvalid, char_problem
 from shared.saga_models import Requester
-from triggers.intake import MAX_BODY_BYTES, BodyUnreadable, RequestTooLarge, decode, saga_input
+from triggers.intake import (
+    MAX_BODY_BYTES,
+    BodyUnreadable,
+    RequestTooLarge,
+    decode_any,
+    saga_input,
+)
 from triggers.run_start import start_or_find
 from triggers.settings import guardrails, saga_policy
+from triggers.team_intake import team_message
 
 bp = df.Blueprint()
 log = logging.getLogger("onboarding.servicebus")
@@ -77,12 +84,17 @@ async def onboarding_message(
             field="$", message=f"the message body is an AMQP {body_type}, not data")])  # fmt: skip
         return
     try:
-        request = decode(body)
+        request = decode_any(body)
     except RequestInvalid as invalid:
         category, reason = _why_invalid(invalid, body)
         await _reject(msg, body, category, reason, invalid.errors)
         return
     # SettingInvalid (an unreadable POLICY_* setting) propagates: retried, then dead-lettered.
+    if not isinstance(request, OnboardingRequest):  # a change of access or an offboarding
+        requester = Requester(name=_property(msg, "requestedBy") or request.requested_by,
+                              source="servicebus", claimed=request.requested_by)  # fmt: skip
+        await team_message(msg, body, client, request, guardrails(), requester)
+        return
     violations = guardrails().check(request)
     if violations:
         errors = [FieldError(field=v.field, message=v.message) for v in violations]
