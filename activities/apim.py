@@ -153,6 +153,8 @@ def get_gateway_state(gateway_id: str, factory: ClientFactory | None = None) -> 
         provisioning_state=str(props.get("provisioningState", "Unknown")),
         hostname=(props.get("frontend") or {}).get("defaultHostname"),
         private_ip=_first_ip(props),
+        location=raw.get("location") or None,
+        sku=(raw.get("sku") or {}).get("name") or None,
     )
 
 

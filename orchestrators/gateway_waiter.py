@@ -1,11 +1,21 @@
 """Sub-orchestration that waits out a gateway build on durable timers.
 
-Polls ``get_gateway_state`` on the schedule of shared/retry.py (counted from the build's
-start, so a restart after "keep waiting" does not go back to dense polling) until the build
-ends or the deadline passes (then it reports ``stalled`` and the saga asks an operator). A poll
-that fails transiently is retried on timers; one that cannot succeed ends the wait with the
-error. Every ``POLLS_PER_EXECUTION`` polls it continues as new, so its history stays bounded
-however long the build takes.
+Polls ``get_gateway_state`` (counted from the build's start, so a restart after "keep waiting"
+does not go back to dense polling) until the build ends or the deadline passes (then it reports
+``stalled`` and the saga asks an operator). A poll that fails transiently is retried on timers;
+one that cannot succeed ends the wait with the error.
+
+The waiter runs on its run's version (docs/operations.md), and its yields differ by version:
+
+* 1.0: the adaptive clamp of shared/retry.py; a failed poll retried inside ``run_with_retry``;
+  continues as new every ``POLLS_PER_EXECUTION`` successful polls (so failing polls grew one
+  execution's history without bound: 368 events with half the polls answered 429).
+* 2.0: the schedule of shared/poll_schedule.py from the build durations recorded for the
+  gateway's region and SKU (read once per execution chain by an activity after the first poll,
+  carried across continue-as-new; recorded by an activity when the build succeeds); a failed
+  poll is one more poll, retried on the step's retry budget; the execution continues as new
+  when its history (shared/history_budget.py) would pass ``EXECUTION_BUDGET`` events, whatever
+  the polls answered.
 """
 
 from __future__ import annotations
@@ -17,12 +27,15 @@ from typing import Any
 import azure.durable_functions as df
 
 from orchestrators.context import OrchestrationContext
-from orchestrators.step_runner import run_with_retry
+from orchestrators.step_runner import as_step_error, budget_spent, run_with_retry
 from shared import activity_table as acts
 from shared import names
 from shared.activity_table import POLICIES
 from shared.apim_models import GatewayState, GatewayStateInput
-from shared.retry import next_poll_interval
+from shared.build_history import BuildDurations, BuildKind, RecordBuildInput, RecordedDuration
+from shared.history_budget import HistoryMeter
+from shared.poll_schedule import next_poll_delay, record_of
+from shared.retry import next_delay, next_poll_interval
 from shared.saga_models import WaiterInput, WaiterResult
 from shared.saga_plan import passed
 
@@ -32,7 +45,24 @@ TERMINAL = {"succeeded", "failed", "canceled"}
 POLLS_PER_EXECUTION = 20
 
 
+SCHEDULED_VERSION = (2, 0)  # the first version that polls on recorded durations
+
+
+def _version(text: str | None) -> tuple[int, ...]:
+    try:
+        return tuple(int(p) for p in (text or "1.0").split("."))
+    except ValueError:
+        return (1, 0)
+
+
 def wait_for_gateway(context: OrchestrationContext) -> Generator[Any, Any, dict[str, Any] | None]:
+    if _version(context.version) >= SCHEDULED_VERSION:
+        return (yield from wait_on_schedule(context))
+    return (yield from wait_v1(context))
+
+
+def wait_v1(context: OrchestrationContext) -> Generator[Any, Any, dict[str, Any] | None]:
+    """Version 1.0, unchanged: its yields are those of the runs recorded in tests/golden/v1.0."""
     inp = WaiterInput.model_validate(context.get_input())
     started = dt.datetime.fromisoformat(inp.started_at)
     deadline = dt.datetime.fromisoformat(inp.deadline_at)
@@ -70,6 +100,119 @@ def wait_for_gateway(context: OrchestrationContext) -> Generator[Any, Any, dict[
         yield context.create_timer(next_at)
     context.continue_as_new(inp.model_copy(update={"polls": polls}).model_dump(by_alias=True))
     return None
+
+
+class WaiterState(WaiterInput):
+    """The saga's WaiterInput plus what a 2.0 waiter carries across continue-as-new."""
+
+    failures: int = 0  # consecutive failed polls (the retry budget counts these)
+    failing_since: str | None = None
+    kind: BuildKind | None = None  # the gateway's region and SKU, from the first poll
+    records: list[RecordedDuration] | None = None  # None: not read yet
+    last_pending_s: float | None = None  # elapsed time of the last poll that saw it building
+
+
+def wait_on_schedule(context: OrchestrationContext) -> Generator[Any, Any, dict[str, Any] | None]:
+    """Version 2.0: recorded-duration schedule, bounded history under any failure rate."""
+    st = WaiterState.model_validate(context.get_input())
+    started = dt.datetime.fromisoformat(st.started_at)
+    deadline = dt.datetime.fromisoformat(st.deadline_at)
+    payload = GatewayStateInput(gateway_id=st.gateway_id).model_dump(by_alias=True)
+    policy = POLICIES[acts.GET_GATEWAY_STATE.policy]
+    meter = HistoryMeter()
+    # Each turn is a poll and a timer; the records' read and the duration's record may follow
+    # a poll, so a turn starts only with room for all four.
+    while meter.fits(2, reserve_tasks=2):
+        now = context.current_utc_datetime
+        meter.add()
+        st.polls += 1
+        try:
+            raw = yield context.call_activity(acts.GET_GATEWAY_STATE.name, payload)
+        except Exception as exc:  # TaskFailed: classified, retried on the budget, on timers
+            error = as_step_error(exc)
+            st.failures += 1
+            st.failing_since = st.failing_since or now.isoformat()
+            failing = (now - dt.datetime.fromisoformat(st.failing_since)).total_seconds()
+            seed = f"{context.instance_id}:{acts.GET_GATEWAY_STATE.name}"
+            delay = next_delay(policy, st.failures, error, seed, failing)
+            if delay is None:
+                detail = error.message
+                if error.retryable:
+                    detail = f"{detail} ({budget_spent(policy, st.failures, failing)})"
+                return WaiterResult(
+                    state="Unknown", polls=st.polls, error=f"{error.code}: {detail}"
+                ).model_dump(by_alias=True)
+            meter.add()
+            yield context.create_timer(now + dt.timedelta(seconds=delay))
+            continue
+        st.failures, st.failing_since = 0, None
+        state = GatewayState.model_validate(raw)
+        now = context.current_utc_datetime
+        elapsed = (now - started).total_seconds()
+        if st.kind is None and state.location and state.sku:
+            st.kind = BuildKind(region=state.location, sku=state.sku)
+        if state.provisioning_state.lower() in TERMINAL:
+            if state.provisioning_state.lower() == "succeeded":
+                yield from _record(context, st, elapsed, now, meter)
+            return WaiterResult(
+                state=state.provisioning_state, hostname=state.hostname,
+                private_ip=state.private_ip, polls=st.polls,
+            ).model_dump(by_alias=True)  # fmt: skip
+        if st.records is None:
+            st.records = yield from _read_records(context, st.kind, meter)
+        if passed(now, deadline):
+            return WaiterResult(
+                state=state.provisioning_state, polls=st.polls, stalled=True
+            ).model_dump(by_alias=True)
+        st.last_pending_s = elapsed
+        wait = next_poll_delay(elapsed, [r.record() for r in st.records])
+        next_at = min(now + dt.timedelta(seconds=wait), deadline)
+        context.set_custom_status(
+            {"step": "wait", "waitingFor": "gateway build", "until": deadline.isoformat(),
+             "gatewayState": state.provisioning_state, "nextPollAt": next_at.isoformat(),
+             "polls": st.polls}
+        )  # fmt: skip
+        meter.add()
+        yield context.create_timer(next_at)
+    context.continue_as_new(st.model_dump(by_alias=True, mode="json"))
+    return None
+
+
+def _read_records(
+    context: OrchestrationContext, kind: BuildKind | None, meter: HistoryMeter
+) -> Generator[Any, Any, list[RecordedDuration]]:
+    """The recorded durations of builds like this one (none known: an empty list)."""
+    if kind is None:
+        return []
+    meter.add()
+    try:
+        raw = yield context.call_activity(
+            acts.READ_BUILD_DURATIONS.name, kind.model_dump(by_alias=True)
+        )
+    except Exception:  # statistics only: the adaptive clamp works without them
+        return []
+    return BuildDurations.model_validate(raw).records
+
+
+def _record(
+    context: OrchestrationContext,
+    st: WaiterState,
+    elapsed: float,
+    now: dt.datetime,
+    meter: HistoryMeter,
+) -> Generator[Any, Any, None]:
+    """Record this build's duration when the polls bracketed it closely enough to teach."""
+    record = record_of(st.last_pending_s, elapsed)
+    if st.kind is None or record is None:
+        return
+    inp = RecordBuildInput(region=st.kind.region, sku=st.kind.sku, seconds=record.seconds,
+                           uncertainty=record.uncertainty, finished_at=now.isoformat(),
+                           instance_id=context.instance_id.split(":")[0])  # fmt: skip
+    meter.add()
+    try:
+        yield context.call_activity(acts.RECORD_BUILD_DURATION.name, inp.model_dump(by_alias=True))
+    except Exception:  # best effort: the build is done whatever its statistics
+        return
 
 
 @bp.orchestration_trigger(context_name="context", orchestration=names.GATEWAY_WAITER)

@@ -171,7 +171,10 @@ def private_dns(
 Procedure = Callable[[Ledger, Run, SagaPolicy], Gen]
 # Every version a run in flight may have started with, and its procedure. host.json's
 # durableTask.defaultVersion names the newest (a test checks both agree).
-PROCEDURES: dict[str, Procedure] = {"1.0": onboard_v1}
+# 2.0 runs the same procedure; its gateway waiter polls on recorded build durations and keeps
+# each execution's history within a budget of events (orchestrators/gateway_waiter.py branches
+# on the run's version; the saga's own yields are those of 1.0).
+PROCEDURES: dict[str, Procedure] = {"1.0": onboard_v1, "2.0": onboard_v1}
 FIRST_VERSION = "1.0"  # runs started before versioning carry no version
 
 

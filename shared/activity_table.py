@@ -32,6 +32,7 @@ from shared.apim_models import (
     LinkStateInput,
     WorkspaceRecord,
 )
+from shared.build_history import BuildDurations, BuildKind, RecordBuildInput
 from shared.dns_models import PrivateDnsInput, PrivateDnsRecord
 from shared.network_models import ConfigureSubnetInput, EnsureNsgInput, NsgRecord, SubnetRecord
 from shared.preflight import PreflightInput, PreflightResult
@@ -147,6 +148,12 @@ REMOVE_ROLE = Activity(
     "remove_role", "access", RoleRecord, None,
     "release this run's reliance; delete only if this run's mark is on it and no other run "
     "relies on it (else hand the mark over); 404 is done", policy="undo")
+READ_BUILD_DURATIONS = Activity(
+    "read_build_durations", "wait", BuildKind, BuildDurations,
+    "the recent recorded build durations of a region and SKU (run index table; best effort)")
+RECORD_BUILD_DURATION = Activity(
+    "record_build_duration", "wait", RecordBuildInput, None,
+    "record a finished build's duration by region and SKU (run index table; best effort)")
 PUBLISH_EVENT = Activity(
     "publish_event", None, StatusEvent, None,
     "publish a milestone on the onboarding-events topic (best effort)")
@@ -174,7 +181,7 @@ ACTIVITIES: dict[str, Activity] = {
         PREFLIGHT, ENSURE_NSG, UNDO_NSG, CONFIGURE_SUBNET, RESTORE_SUBNET, CREATE_WORKSPACE,
         DELETE_WORKSPACE, BEGIN_GATEWAY, GET_GATEWAY_STATE, DELETE_GATEWAY, LINK_WORKSPACE,
         UNLINK_WORKSPACE, GET_LINK_STATE, ENSURE_PRIVATE_DNS, UNDO_PRIVATE_DNS, ASSIGN_ROLE,
-        REMOVE_ROLE, PUBLISH_EVENT,
+        REMOVE_ROLE, READ_BUILD_DURATIONS, RECORD_BUILD_DURATION, PUBLISH_EVENT,
         READ_TEAM, UPDATE_TEAM, RELEASE_GRANT, RESTORE_GRANT,
     )
 }  # fmt: skip

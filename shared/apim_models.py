@@ -47,6 +47,10 @@ class GatewayState(WireModel):
     provisioning_state: str
     hostname: str | None = None
     private_ip: str | None = None
+    # Which builds this one is like (the poll schedule reads their recorded durations); None in
+    # histories recorded before they were read.
+    location: str | None = None
+    sku: str | None = None
 
 
 class LinkInput(WireModel):

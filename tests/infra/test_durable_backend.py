@@ -14,11 +14,15 @@ from typing import Any
 
 import pytest
 
+from orchestrators.saga import PROCEDURES
 from tests.infra import app_settings_model as appset
 from tests.infra import bicep_model as bm
 
 OVERRIDE = "AzureFunctionsJobHost__"
-VERSIONING = {"defaultVersion": "1.0", "versionMatchStrategy": "CurrentOrOlder",
+# The newest procedure (tests/unit/test_saga_versions.py checks host.json names it); no variant
+# may override it or the matching strategies.
+NEWEST = max(PROCEDURES, key=lambda v: tuple(int(p) for p in v.split(".")))
+VERSIONING = {"defaultVersion": NEWEST, "versionMatchStrategy": "CurrentOrOlder",
               "versionFailureStrategy": "Reject"}  # fmt: skip
 
 
