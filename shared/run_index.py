@@ -29,6 +29,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared import status_model
+
 RUN_PARTITION = "run"
 POINTER_PARTITION = "id"
 RELIANCE_PREFIX = "grant-"
@@ -42,22 +44,21 @@ MAX_TICKS = 3155378975999999999  # DateTime.MaxValue.Ticks
 _TICK_DIGITS = 19
 
 RUNTIME_STATUSES = ("Pending", "Running", "Completed", "Failed", "Terminated")
-OUTCOMES = ("Succeeded", "Compensated", "CompensationFailed", "Failed")
+# The status model's outcomes (shared/status_model.py): every row holds one, from the first.
+OUTCOMES = status_model.OUTCOMES
 TERMINAL_STATUSES = ("Completed", "Failed", "Terminated", "Canceled")
-# The contract's count buckets (docs/operators.md); each counts as the status filter would.
-COUNT_KEYS = ("Pending", "Running", "Completed", "Failed", "Terminated", "Succeeded",
-              "Compensated")  # fmt: skip
-WAITING_ON_OPERATOR = "waitingOnOperator"
 
 # Row properties the API returns, in the contract's order; extras follow.
 CONTRACT_FIELDS = (
-    "id", "ticketId", "team", "workspace", "apimServiceId", "mode", "status", "outcome", "step",
-    "waitingFor", "requestedBy", "createdAt", "updatedAt",
+    "id", "outcome", "ticketId", "team", "workspace", "apimServiceId", "mode", "step",
+    "waitingFor", "doing", "until", "status", "requestedBy", "createdAt", "updatedAt",
 )  # fmt: skip
 EXTRA_FIELDS = ("lastAction", "retryOf", "failedStep", "error")
+# Stored flat (a Table entity has no objects) and shown as the view's ``waitingFor`` object.
+WAIT_FIELDS = ("waitingEvent", "waitingUntil")
 ROW_FIELDS = CONTRACT_FIELDS + EXTRA_FIELDS
 MAX_TEXT = 1000  # Table strings may be 32K chars; an index row needs only the gist
-_FILTERS = ("ticket", "team", "workspace", "status", "step", "requestedBy")
+_FILTERS = ("ticket", "team", "workspace", "status", "outcome", "step", "requestedBy")
 _FILTER_PROPERTY = {"ticket": "ticketId", "team": "team", "workspace": "workspace",
                     "step": "step", "requestedBy": "requestedBy"}  # fmt: skip
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -128,7 +129,7 @@ def new_row(
         "apimServiceId": request.get("apimServiceId"),
         "mode": (gateway.get("network") or {}).get("mode"),
         "status": "Pending",
-        "outcome": None,
+        "outcome": "Running",
         "step": None,
         "waitingFor": None,
         "requestedBy": requested_by or request.get("requestedBy"),
@@ -150,7 +151,10 @@ def fields_from_event(event: Mapping[str, Any]) -> dict[str, Any]:
     replayed publish writes the same values again (idempotent).
     """
     kind = str(event.get("kind", ""))
-    fields: dict[str, Any] = {"status": "Running", "waitingFor": None}
+    outcome = status_model.outcome_of_event(kind, event.get("outcome"))
+    fields: dict[str, Any] = {"status": "Running", "outcome": outcome, "waitingFor": None,
+                              "waitingEvent": None, "waitingUntil": None, "doing": None,
+                              "until": None}  # fmt: skip
     at = event.get("at")
     if isinstance(at, str):
         fields["updatedAt"] = at
@@ -160,6 +164,8 @@ def fields_from_event(event: Mapping[str, Any]) -> dict[str, Any]:
     elif kind == "waitingOnOperator":
         fields["step"] = step
         fields["waitingFor"] = _text(event.get("waitingFor"))
+        fields["waitingEvent"] = _text(event.get("event"))
+        fields["waitingUntil"] = _text(event.get("until"))
     elif kind == "failed":
         fields.update(step="compensate", failedStep=step, error=_text(event.get("error")))
     elif kind in _TERMINAL_KINDS:
@@ -170,21 +176,49 @@ def fields_from_event(event: Mapping[str, Any]) -> dict[str, Any]:
     return fields
 
 
+# The row's fields that follow the run live (the list repairs them from Durable).
+LIVE_FIELDS = ("status", "outcome", "step", "waitingFor", "waitingEvent", "waitingUntil", "doing",
+               "until")  # fmt: skip
+
+
 def fields_from_status(status: Any) -> dict[str, Any]:
-    """The row's view of a Durable status (repairs a row the milestones did not finish)."""
+    """The row's view of a Durable status: the live step, what the run waits for, its outcome.
+
+    The list repairs rows with it: milestones move a row only when a step ends or a wait
+    begins, so during the hours-long build the row would still name the step before it; and a
+    run can end without its last milestone (terminated from the portal, a crashed
+    orchestrator, a lost publish).
+    """
     runtime = getattr(status.runtime_status, "value", status.runtime_status)
-    fields: dict[str, Any] = {"status": runtime}
+    custom = status.custom_status if isinstance(status.custom_status, dict) else {}
     output = status.output if isinstance(status.output, dict) else {}
-    if runtime in TERMINAL_STATUSES:
-        fields["waitingFor"] = None
-        if output.get("outcome"):
-            fields["outcome"] = output["outcome"]
-        if runtime == "Failed":
-            fields["error"] = _text(status.output)
+    outcome = status_model.outcome_of(runtime, custom, status.output)
+    fields: dict[str, Any] = {"status": runtime, "outcome": outcome, "waitingFor": None,
+                              "waitingEvent": None, "waitingUntil": None, "doing": None,
+                              "until": None}  # fmt: skip
+    if outcome in status_model.ACTIVE_OUTCOMES:
+        wait = status_model.waiting_for(str(status.instance_id), custom)
+        if custom.get("step"):
+            fields["step"] = custom["step"]
+        if wait is not None:
+            fields.update(waitingFor=_text(wait.what), waitingEvent=wait.event,
+                          waitingUntil=wait.deadline)  # fmt: skip
+        else:
+            fields.update(doing=_text(custom.get("waitingFor")), until=custom.get("until"))
+    if runtime == "Failed":
+        fields["error"] = _text(status.output)
+    elif outcome in status_model.FINAL_OUTCOMES and output.get("error"):
+        fields["error"] = _text(output.get("error"))
     updated = getattr(status, "last_updated_time", None)
     if isinstance(updated, dt.datetime):
         fields["updatedAt"] = iso(updated)
     return fields
+
+
+def live_changes(row: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The live fields whose value differs from the row's (empty and None are the same)."""
+    return {k: v for k, v in fields.items()
+            if k in LIVE_FIELDS and (row.get(k) or None) != (v or None)}  # fmt: skip
 
 
 def _text(value: Any) -> str | None:
@@ -194,8 +228,14 @@ def _text(value: Any) -> str | None:
 
 
 def clean_row(entity: Mapping[str, Any]) -> dict[str, Any]:
-    """The API's form of a stored row: the contract's fields (None when absent), then extras."""
+    """The API's form of a stored row: the contract's fields (None when absent), then extras.
+
+    ``outcome`` and ``waitingFor`` are the status model's (the wait as the run view's
+    object: event, kind, what, deadline, action); Durable's word stays in ``status``.
+    """
     item = {name: entity.get(name) for name in CONTRACT_FIELDS}
+    item["outcome"] = status_model.row_outcome(entity)
+    item["waitingFor"] = status_model.row_waiting_for(entity)
     item.update({name: entity[name] for name in EXTRA_FIELDS if entity.get(name) is not None})
     return item
 
@@ -205,19 +245,21 @@ def is_terminal(row: Mapping[str, Any]) -> bool:
 
 
 def waiting_on_operator(row: Mapping[str, Any]) -> bool:
-    # Only the waitingOnOperator milestone sets waitingFor; every later one clears it.
-    return row.get("status") == "Running" and bool(row.get("waitingFor"))
+    return status_model.row_outcome(row) == "WaitingOnOperator"
 
 
-def count(rows: list[Mapping[str, Any]]) -> dict[str, int]:
-    """The contract's counts: each bucket counts the rows its ``status`` filter would list."""
-    counts = dict.fromkeys(COUNT_KEYS, 0)
-    counts[WAITING_ON_OPERATOR] = 0
+COUNT_SELECT = ["status", "outcome", "waitingFor", "waitingEvent", "step"]
+
+
+def count(rows: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """The contract's counts: rows per outcome, each the list the ``outcome`` filter answers;
+    Durable's runtime statuses under ``runtimeStatus`` (each the ``status`` filter's list)."""
+    counts: dict[str, Any] = status_model.count(rows)
+    runtime = dict.fromkeys(RUNTIME_STATUSES, 0)
     for row in rows:
-        for key in {row.get("status"), row.get("outcome")} & set(COUNT_KEYS):
-            counts[str(key)] += 1
-        if waiting_on_operator(row):
-            counts[WAITING_ON_OPERATOR] += 1
+        if row.get("status") in runtime:
+            runtime[str(row["status"])] += 1
+    counts["runtimeStatus"] = runtime
     return counts
 
 
@@ -239,6 +281,7 @@ class ListQuery:
     created_to: dt.datetime | None = None
     top: int = DEFAULT_TOP
     continuation: dict[str, str] | None = None
+    outcome: str | None = None  # the status model's outcome (shared/status_model.py)
 
     def odata(self) -> str:
         """The Table ``$filter``: the run partition, a RowKey range for the times, the rest."""
@@ -253,7 +296,22 @@ class ListQuery:
             parts.append(f"{_FILTER_PROPERTY[name]} eq {quote(value)}")
         if self.status is not None:
             parts.append(f"(status eq {quote(self.status)} or outcome eq {quote(self.status)})")
+        if self.outcome is not None:
+            parts.append(outcome_filter(self.outcome))
         return " and ".join(parts)
+
+
+def outcome_filter(outcome: str) -> str:
+    """The OData for rows whose outcome is ``outcome``, as status_model.row_outcome reads a
+    row (so each count lists exactly its rows): an active outcome only while Durable's status
+    is active, Failed and Terminated also from the status alone (rows written before the model
+    had an outcome only at the end)."""
+    own = f"outcome eq {quote(outcome)}"
+    if outcome in status_model.ACTIVE_OUTCOMES:
+        return f"({own} and (status eq 'Running' or status eq 'Pending'))"
+    if outcome in ("Failed", "Terminated"):
+        return f"({own} or status eq {quote(outcome)})"
+    return own
 
 
 def parse_list_query(params: Mapping[str, str]) -> ListQuery:
@@ -266,13 +324,14 @@ def parse_list_query(params: Mapping[str, str]) -> ListQuery:
         value = raw.strip()
         if len(value) > 256 or _CONTROL.search(value):
             raise BadParameter(name, "must be at most 256 characters without control characters")
-        if name == "status":
-            allowed = (*RUNTIME_STATUSES, *OUTCOMES)
+        if name in ("status", "outcome"):
+            allowed = (*RUNTIME_STATUSES, *OUTCOMES) if name == "status" else OUTCOMES
             if value not in allowed:
-                raise BadParameter(name, f"must be one of {', '.join(allowed)}")
+                raise BadParameter(name, f"must be one of {', '.join(dict.fromkeys(allowed))}")
             continue
         equals[name] = value
     status = (params.get("status") or "").strip() or None
+    outcome = (params.get("outcome") or "").strip() or None
     created_from = _time_param(params, "from", end_of_day=False)
     created_to = _time_param(params, "to", end_of_day=True)
     if created_from and created_to and created_from > created_to:
@@ -285,7 +344,7 @@ def parse_list_query(params: Mapping[str, str]) -> ListQuery:
         top = int(top_text)
     token = (params.get("continuationToken") or "").strip()
     continuation = decode_token(token) if token else None
-    return ListQuery(equals, status, created_from, created_to, top, continuation)
+    return ListQuery(equals, status, created_from, created_to, top, continuation, outcome)
 
 
 def _time_param(params: Mapping[str, str], name: str, end_of_day: bool) -> dt.datetime | None:

@@ -32,8 +32,9 @@ from triggers.intake import (
     saga_input,
 )
 from triggers.run_start import start_or_find
-from triggers.team_intake import start_team_request
+from triggers.run_views import live_view
 from triggers.settings import SettingInvalid, guardrails, saga_policy
+from triggers.team_intake import start_team_request
 
 bp = df.Blueprint()
 log = logging.getLogger("onboarding.http")
@@ -158,8 +159,8 @@ async def get_onboarding(
     if (bad := run_id_problem(instance_id)) is not None:
         return problem_response(400, "The parameter 'id' is invalid", f"id: {bad}",
                                 errors=[{"field": "id", "message": bad}])  # fmt: skip
-    status = await client.get_status(instance_id)
+    status = await client.get_status(instance_id, show_input=True)
     if not status or status.runtime_status is None:
         return problem_response(404, "No such onboarding", f"There is no run '{instance_id}'.",
                                 id=instance_id)  # fmt: skip
-    return _json(run_view(status), 200)
+    return _json(await live_view(client, status), 200)

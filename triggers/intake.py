@@ -19,6 +19,7 @@ from shared.request import (
 from shared.saga_models import Requester, SagaInput, SagaPolicy
 from shared.team_requests import AnyRequest, parse_any
 from triggers.problems import problem_body
+from triggers.run_views import view_of
 
 MAX_BODY_BYTES = 64 * 1024
 TERMINAL = {"Completed", "Failed", "Terminated", "Canceled"}
@@ -239,23 +240,6 @@ def policy_problem(violations: list[Violation]) -> dict[str, Any]:
 
 
 def run_view(status: Any) -> dict[str, Any]:
-    """The public form of a run's Durable status: state, current step, per-step records, output."""
-    custom = status.custom_status if isinstance(status.custom_status, dict) else {}
-    output = status.output if isinstance(status.output, dict) else None
-    runtime = getattr(status.runtime_status, "value", status.runtime_status)
-    steps = (output or {}).get("steps") or custom.get("steps") or []
-    return {
-        "id": status.instance_id,
-        "runtimeStatus": runtime,
-        "currentStep": custom.get("step"),
-        "waitingFor": custom.get("waitingFor"),
-        "until": custom.get("until"),
-        "createdTime": _iso(status.created_time),
-        "lastUpdatedTime": _iso(status.last_updated_time),
-        "steps": steps,
-        "output": output,
-    }
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if hasattr(value, "isoformat") else value
+    """The public form of a run's Durable status in the status model's words (outcome first;
+    shared/status_model.py); triggers/run_views.py adds the parallel calls' live retries."""
+    return view_of(status)

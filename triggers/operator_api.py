@@ -32,6 +32,7 @@ from shared.saga_models import CompensationInput, SagaInput, UndoEntry
 from triggers.auth import OPERATOR, READER, REQUESTER, Principal, authorize, problem_response
 from triggers.intake import TERMINAL, run_id_problem, run_view
 from triggers.run_start import record_new_run
+from triggers.run_views import live_view, read_view
 
 bp = df.Blueprint()
 log = logging.getLogger("onboarding.operator")
@@ -202,8 +203,9 @@ async def _repair(
             status = await _status(client, str(row["id"]))
         if status is None:
             return row
-        fields = run_index.fields_from_status(status)
-        if fields.get("status") == row.get("status"):
+        # The live step and wait (the build, a retry, an operator wait), or how it ended.
+        fields = run_index.live_changes(row, run_index.fields_from_status(status))
+        if not fields:
             return row
         try:
             await _in_thread(index.update, str(row["id"]), fields)
@@ -223,9 +225,7 @@ async def onboarding_counts(req: func.HttpRequest) -> func.HttpResponse:
     index = _index()
     if isinstance(index, func.HttpResponse):
         return index
-    rows = await _in_thread(
-        lambda: list(index.scan(run_index.ListQuery(), ["status", "outcome", "waitingFor"]))
-    )
+    rows = await _in_thread(lambda: list(index.scan(run_index.ListQuery(), run_index.COUNT_SELECT)))
     return _json(run_index.count(rows))
 
 
@@ -246,7 +246,7 @@ async def onboarding_timeline(
     status = await _status(client, instance_id)
     if status is None:
         return _not_found(instance_id)
-    view = run_view(status)
+    view = await live_view(client, status)
     now = dt.datetime.now(dt.UTC)
     updated = status.last_updated_time
     if isinstance(updated, dt.datetime):
@@ -255,10 +255,11 @@ async def onboarding_timeline(
         # (the local host's virtual clock can be ahead of the wall clock).
         if view["runtimeStatus"] in TERMINAL or updated > now:
             now = updated
-    return _json({"id": instance_id, "now": now.isoformat(), "createdTime": view["createdTime"],
-                  "steps": view["steps"], "waitingFor": view["waitingFor"],
-                  "until": view["until"], "runtimeStatus": view["runtimeStatus"],
-                  "currentStep": view["currentStep"],
+    return _json({"id": instance_id, "outcome": view["outcome"], "now": now.isoformat(),
+                  "createdTime": view["createdTime"], "steps": view["steps"],
+                  "waitingFor": view["waitingFor"], "doing": view["doing"],
+                  "until": view["until"], "currentStep": view["currentStep"],
+                  "runtimeStatus": view["runtimeStatus"],
                   "lastUpdatedTime": view["lastUpdatedTime"]})  # fmt: skip
 
 
@@ -323,9 +324,15 @@ async def _start_action(
 
 async def _accepted(client: df.DurableOrchestrationClient, instance_id: str,
                     **extra: Any) -> func.HttpResponse:  # fmt: skip
-    status = await _status(client, instance_id)
-    view = run_view(status) if status is not None else {"id": instance_id}
+    view = await read_view(client, instance_id) or {"id": instance_id}
     return _json({**view, **extra}, 202)
+
+
+def _answered(view_fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The row's live fields once an operator answered a wait: the run goes on at once, so
+    the list (and its counts) stop offering the answered wait before the next milestone."""
+    return {"outcome": "Running", "waitingFor": None, "waitingEvent": None,
+            "waitingUntil": None, **(view_fields or {})}  # fmt: skip
 
 
 def _reason(body: Any) -> str | None:
@@ -374,11 +381,12 @@ async def terminate_onboarding(
         await client.raise_event(
             instance_id, names.EVENT_CANCEL, {"by": principal.name, "reason": reason}
         )
-        await _record(instance_id, _action(principal, "terminate+compensate", instance_id, reason))
+        action = _action(principal, "terminate+compensate", instance_id, reason)
+        await _record(instance_id, {**_answered({"outcome": "Compensating"}), **action})
         return await _accepted(client, instance_id, compensating=True)
     await client.terminate(instance_id, f"{reason} (by {principal.name})")
-    fields = {"status": "Terminated", "waitingFor": None,
-              "updatedAt": run_index.iso(dt.datetime.now(dt.UTC))}  # fmt: skip
+    fields = {**_answered({"outcome": "Terminated"}), "status": "Terminated", "doing": None,
+              "until": None, "updatedAt": run_index.iso(dt.datetime.now(dt.UTC))}  # fmt: skip
     await _record(instance_id, {**fields, **_action(principal, "terminate", instance_id, reason)})
     return await _accepted(client, instance_id)
 
@@ -404,7 +412,7 @@ async def approve_onboarding(
     payload = {"approved": body["approved"], "by": principal.name, "reason": reason or ""}
     await client.raise_event(instance_id, event, payload)
     verb = "approve" if body["approved"] else "reject"
-    await _record(instance_id, _action(principal, verb, instance_id, reason))
+    await _record(instance_id, {**_answered(), **_action(principal, verb, instance_id, reason)})
     return await _accepted(client, instance_id)
 
 
@@ -456,7 +464,8 @@ async def raise_operator_event(
         return event
     await client.raise_event(instance_id, event, body)
     summary = json.dumps(decode_event(body))[:200]
-    await _record(instance_id, _action(principal, f"event {name}", instance_id, summary))
+    action = _action(principal, f"event {name}", instance_id, summary)
+    await _record(instance_id, {**_answered(), **action})
     return await _accepted(client, instance_id)
 
 
@@ -478,7 +487,8 @@ async def retry_onboarding(
         # The run holds its failed step (POLICY_FAILED_STEP_HOLD_HOURS): retry it in place;
         # the steps it completed stay done.
         await client.raise_event(instance_id, held, {"action": "retry", "by": principal.name})
-        await _record(instance_id, _action(principal, "retry", instance_id, "retry in place"))
+        action = _action(principal, "retry", instance_id, "retry in place")
+        await _record(instance_id, {**_answered(), **action})
         return await _accepted(client, instance_id)
     if not (runtime == "Failed" or (runtime == "Completed" and outcome in RETRYABLE_OUTCOMES)):
         what = f"{runtime} ({outcome})" if outcome else str(runtime)

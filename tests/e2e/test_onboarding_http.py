@@ -42,7 +42,11 @@ def test_injection_run_builds_the_gateway_and_its_private_dns(stack: Stack, samp
     gateway = stack.resource(f"{GATEWAYS}/gw-payments")
     assert gateway is not None
     assert gateway["properties"]["provisioningState"] == "Succeeded"
-    hostname = gateway["properties"]["frontend"]["defaultHostname"]
+    # Like real ARM: no VIP (an operator supplied it, Stack.wait) and no frontend hostname;
+    # the hostname is the config connection's.
+    assert "frontend" not in gateway["properties"]
+    link = stack.resource(f"{GATEWAYS}/gw-payments/configConnections/ws-payments")
+    hostname = link["properties"]["defaultHostname"]  # type: ignore[index]
     assert stack.resource(
         f"{SUB_RG}/rg-dns/providers/Microsoft.Network/privateDnsZones/{hostname}"
     ), "the private DNS zone for the gateway's hostname"
@@ -85,9 +89,10 @@ def test_failure_at_access_is_compensated_and_leaves_nothing_behind(stack: Stack
     run = stack.wait(reply.body["id"])
     assert run["runtimeStatus"] == "Completed", run
     assert run["output"]["outcome"] == "Compensated", run["output"]
+    assert run["outcome"] == "Compensated"  # the status model's word comes first (issue 14)
     steps = {s["name"]: s for s in run["steps"]}
     assert steps["access"]["status"] == "failed"
-    assert "principal" in (steps["access"]["error"] or "").lower()
+    assert "principal" in (steps["access"]["lastError"] or "").lower()
     assert stack.resources() == before
 
 
@@ -139,7 +144,7 @@ def test_a_refused_approval_creates_nothing(stack: Stack, sample) -> None:
         stack.raise_event(run_id, "approval", {"approved": False, "reason": "not this quarter"})
     run = stack.wait(run_id)
     assert run["output"]["outcome"] == "Failed", run["output"]  # nothing to undo
-    assert "not this quarter" in {s["name"]: s for s in run["steps"]}["approval"]["error"]
+    assert "not this quarter" in {s["name"]: s for s in run["steps"]}["approval"]["lastError"]
     assert stack.resources() == before
 
 

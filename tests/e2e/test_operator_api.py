@@ -201,8 +201,12 @@ def test_paging_over_a_thousand_rows_returns_each_once_newest_first(stack: Stack
     assert [i["id"] for i in got if i["mode"] == "none"] == _newest_first(user)
 
     counts = _get(stack, "/counts").body
-    assert counts["Completed"] == 500 and counts["Succeeded"] == 250
+    # By outcome (issue 14), each the list of the outcome filter; Durable's words beside.
+    assert counts["runtimeStatus"]["Completed"] == 500 and counts["Succeeded"] == 250
     assert counts["Failed"] == 250 and counts["Terminated"] == 250 and counts["Running"] == 0
+    assert counts["Compensated"] == 250 and counts["WaitingOnOperator"] == 0
+    for outcome in ("Failed", "Terminated", "Compensated"):
+        assert len(_all_pages(stack, top=200, outcome=outcome)) == counts[outcome]
 
 
 def test_terminate_with_compensation_leaves_the_simulator_as_before(stack: Stack, sample) -> None:
@@ -214,13 +218,15 @@ def test_terminate_with_compensation_leaves_the_simulator_as_before(stack: Stack
         stack.advance_until(lambda: bool((_row(stack, run_id) or {}).get("waitingFor")))
         assert stack.resources() != before  # workspace, NSG, subnet change, gateway, roles
         row = _row(stack, run_id)
-        assert row and row["waitingFor"] and _get(stack, "/counts").body["waitingOnOperator"] == 1
+        assert row and row["waitingFor"] and _get(stack, "/counts").body["WaitingOnOperator"] == 1
+        assert row["outcome"] == "WaitingOnOperator"
+        assert str(row["waitingEvent"]).startswith("private_ip-")
         assert _post(stack, f"/{run_id}/terminate", {"compensate": True}).status == 400
         reply = _post(stack, f"/{run_id}/terminate", {"reason": "wrong team", "compensate": True})
         assert reply.status == 202, reply.body
     run = stack.wait(run_id)
     assert run["output"]["outcome"] == "Compensated"
-    assert "oncall@contoso.example" in {s["name"]: s for s in run["steps"]}["dns"]["error"]
+    assert "oncall@contoso.example" in {s["name"]: s for s in run["steps"]}["dns"]["lastError"]
     assert stack.resources() == before
     row = _row(stack, run_id)
     assert row and row["outcome"] == "Compensated" and row["waitingFor"] is None
@@ -241,7 +247,7 @@ def test_terminate_with_compensation_during_the_build_undoes_the_gateway_too(
         assert reply.status == 202, reply.body
     run = stack.wait(run_id)
     assert run["output"]["outcome"] == "Compensated", run["output"]
-    assert "wrong VNet" in {s["name"]: s for s in run["steps"]}["wait"]["error"]
+    assert "wrong VNet" in {s["name"]: s for s in run["steps"]}["wait"]["lastError"]
     assert stack.resources() == before
     # The abandoned waiter finds the gateway gone at its next poll and ends too.
     stack.advance_until(
@@ -291,9 +297,8 @@ def test_supplying_the_private_ip_completes_dns(stack: Stack, sample) -> None:
         assert reply.status == 202, reply.body
     run = stack.wait(run_id)
     assert run["output"]["outcome"] == "Succeeded"
-    hostname = stack.resource(f"{GATEWAYS}/gw-payments")["properties"]["frontend"][  # type: ignore[index]
-        "defaultHostname"
-    ]
+    link = stack.resource(f"{GATEWAYS}/gw-payments/configConnections/ws-payments")
+    hostname = link["properties"]["defaultHostname"]  # type: ignore[index]
     zone = f"{SUB_RG}/rg-dns/providers/Microsoft.Network/privateDnsZones/{hostname}"
     assert stack.resource(zone) is not None
     assert stack.resource(f"{zone}/A/@") is not None
@@ -410,7 +415,12 @@ def test_a_held_failed_step_is_retried_in_place_keeping_completed_steps(
         stack.advance_until(lambda: stack.waiting_for(run_id, "failed access step"))
         held = stack.view(run_id).body
         steps = {s["name"]: s for s in held["steps"]}
-        assert steps["access"]["status"] == "failed" and steps["workspace"]["status"] == "succeeded"
+        assert steps["access"]["status"] == "held" and steps["workspace"]["status"] == "succeeded"
+        assert held["outcome"] == "WaitingOnOperator"
+        assert (
+            held["waitingFor"]["kind"] == "failed_decision"
+            and "PrincipalNotFound" in (steps["access"]["lastError"])
+        )
         workspace_id = steps["workspace"]["created"][0]
         assert _post(stack, f"/{run_id}/retry", {}, headers=READER).status == 403
         _add_principal(stack, "dead0000-0000-4000-8000-00000000beef")  # the cause, fixed

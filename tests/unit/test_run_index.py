@@ -122,33 +122,72 @@ def test_milestones_move_the_row_on():
     waiting = ri.fields_from_event(
         {"kind": "waitingOnOperator", "step": "approval", "waitingFor": "approval", "at": at}
     )
-    assert waiting == {"status": "Running", "step": "approval", "waitingFor": "approval",
-                       "updatedAt": at}  # fmt: skip
+    # The status model's outcome on every milestone (issue 14: the row says it from the first).
+    assert waiting == {"status": "Running", "outcome": "WaitingOnOperator", "step": "approval",
+                       "waitingFor": "approval", "waitingEvent": None, "waitingUntil": None,
+                       "doing": None, "until": None, "updatedAt": at}  # fmt: skip
     assert ri.waiting_on_operator(waiting)
     done = ri.fields_from_event({"kind": "stepDone", "step": "approval", "at": at})
     assert done["waitingFor"] is None and not ri.waiting_on_operator(done)
     failed = ri.fields_from_event({"kind": "failed", "step": "access", "error": "boom"})
     assert failed["failedStep"] == "access" and failed["status"] == "Running"
+    assert failed["outcome"] == "Compensating"
+    assert ri.fields_from_event({"kind": "stepDone", "step": "x"})["outcome"] == "Running"
     end = ri.fields_from_event({"kind": "compensated", "outcome": "Failed"})
     assert end["status"] == "Completed" and end["outcome"] == "Failed"
     assert ri.fields_from_event({"kind": "compensated"})["outcome"] == "Compensated"
     assert ri.fields_from_event({"kind": "succeeded"})["outcome"] == "Succeeded"
 
 
-def test_counts_follow_the_status_filter():
+def test_counts_are_by_outcome_as_the_outcome_filter_lists_them():
+    # Issue 14: the counts speak the status model (each the ``outcome`` filter's list), with
+    # Durable's runtime statuses beside them; rows written before the model read the same.
     rows = [
         {"status": "Completed", "outcome": "Succeeded"},
         {"status": "Completed", "outcome": "Compensated"},
         {"status": "Completed", "outcome": "Failed"},
         {"status": "Failed"},
-        {"status": "Running", "waitingFor": "approval"},
+        {"status": "Running", "outcome": "WaitingOnOperator", "waitingFor": "approval"},
         {"status": "Running", "waitingFor": None},
-        {"status": "Pending"},
-        {"status": "Terminated"},
+        {"status": "Running", "outcome": "Compensating", "step": "compensate"},
+        {"status": "Pending", "outcome": "Running"},
+        {"status": "Terminated", "outcome": "Terminated"},
     ]
-    assert ri.count(rows) == {"Pending": 1, "Running": 2, "Completed": 3, "Failed": 2,
-                              "Terminated": 1, "Succeeded": 1, "Compensated": 1,
-                              "waitingOnOperator": 1}  # fmt: skip
+    assert ri.count(rows) == {"Running": 2, "WaitingOnOperator": 1, "Succeeded": 1,
+                              "Compensating": 1, "Compensated": 1, "CompensationFailed": 0,
+                              "Failed": 2, "Terminated": 1,
+                              "runtimeStatus": {"Pending": 1, "Running": 3, "Completed": 3,
+                                                "Failed": 1, "Terminated": 1}}  # fmt: skip
+    query = ri.parse_list_query({"outcome": "WaitingOnOperator"})
+    assert "outcome eq 'WaitingOnOperator' and (status eq 'Running'" in query.odata()
+    with pytest.raises(ri.BadParameter):
+        ri.parse_list_query({"outcome": "Completed"})  # a runtime status, not an outcome
+
+
+def test_the_live_fields_come_from_durable_during_the_build_and_a_wait():
+    class Status:
+        instance_id = "onboard-chg-1"
+        runtime_status = "Running"
+        output = None
+        last_updated_time = None
+        custom_status = {"step": "wait", "waitingFor": "gateway build",
+                         "until": "2026-01-01T14:00:00+00:00"}  # fmt: skip
+
+    row = {"status": "Running", "outcome": "Running", "step": "access"}
+    fields = ri.fields_from_status(Status())
+    assert ri.live_changes(row, fields) == {"step": "wait", "doing": "gateway build",
+                                            "until": "2026-01-01T14:00:00+00:00"}  # fmt: skip
+    Status.custom_status = {
+        "step": "dns",
+        "waitingFor": "the gateway's private IP",
+        "operatorEvent": "private_ip-1",
+        "until": "2026-01-04T00:00:00Z",
+    }
+    fields = ri.fields_from_status(Status())
+    shown = ri.clean_row({**row, **fields, "id": "onboard-chg-1"})
+    assert shown["outcome"] == "WaitingOnOperator" and shown["step"] == "dns"
+    assert shown["waitingFor"]["event"] == "private_ip-1"
+    assert "onboard supply onboard-chg-1" in shown["waitingFor"]["action"]
 
 
 def test_purge_by_age_is_a_key_range_before_the_cutoff():

@@ -33,7 +33,7 @@ class FakeClient:
     runs: dict[str, Any] = field(default_factory=dict)
     started: list[tuple[str, str, Any]] = field(default_factory=list)
 
-    async def get_status(self, instance_id: str) -> Status:
+    async def get_status(self, instance_id: str, **_flags: bool) -> Status:
         if instance_id in self.runs:
             return Status(
                 instance_id, custom_status={"step": "wait", "waitingFor": "gateway build"}
