@@ -1,0 +1,47 @@
+"""Operator actions under the real host's wait semantics (devhost follows the .NET shim).
+
+The host awaits each action the SDK yields with .NET semantics: every ``wait_for_external_event``
+it reaches is a waiter of its own, and an event goes to the *oldest* waiter of its name that is
+still pending, even one whose ``task_any`` another branch already won
+(/work/shared/reference/durable-host-semantics.md, rows 1-3). A ``cancel`` raised during the build
+must still end the build's wait at once when earlier waits (an approval, reminders) left
+``cancel`` waiters behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.devhost.conftest import http
+from tests.e2e.conftest import OPERATOR, Stack
+
+
+def _post(stack: Stack, path: str, body: object) -> int:
+    return http("POST", f"{stack.api}/onboardings{path}", body, OPERATOR).status
+
+
+@pytest.mark.settings({"POLICY_REQUIRE_APPROVAL": "true"})
+def test_terminate_with_compensation_during_the_build_after_an_approval(
+    stack: Stack, sample
+) -> None:
+    before = stack.resources()
+    reply = stack.submit(sample("injection"))
+    assert reply.status == 202, reply.body
+    run_id = str(reply.body["id"])
+    with stack.host.clock.hold():
+        stack.advance_until(lambda: stack.waiting_for(run_id, "approval"))
+        assert _post(stack, f"/{run_id}/approve", {"approved": True, "reason": "CAB-9"}) == 202
+        stack.advance_until(lambda: stack.waiting_for(run_id, "gateway build"))
+        cancelled_at = stack.host.clock.now()
+        assert (
+            _post(stack, f"/{run_id}/terminate", {"reason": "wrong VNet", "compensate": True})
+            == 202
+        )
+        # Compensation needs no build: it undoes the gateway while it is still building.
+        stack.advance_until(lambda: stack.resources() == before, timeout=60)
+        undone_after = stack.host.clock.now() - cancelled_at
+    assert undone_after < dt.timedelta(hours=1), f"compensation waited {undone_after}"
+    run = stack.wait(run_id)
+    assert run["output"]["outcome"] == "Compensated", run["output"]
