@@ -24,8 +24,11 @@ THROTTLED = frozenset({"SubscriptionRequestsThrottled", "TooManyRequests"})
 TRANSIENT_STATUS = frozenset({408, 500, 502, 503, 504})
 DEFAULT_THROTTLE_S = 5.0
 
+# ARM's wording: "perform action 'a' over scope 's'" (AuthorizationFailed) and, for a linked
+# failure, "perform action(s) 'a' on the linked scope(s) 's' (respectively)" (current, e.g.
+# Azure/mpf and ServiceNetworking reports) or "action 'a' on the linked scope(s) 's'" (older).
 _ACTION = re.compile(
-    r"perform action '([^']+)' (?:over|on) (?:the linked )?scope(?:\(s\))? '([^']+)'"
+    r"perform action(?:\(s\))? '([^']+)' (?:over|on) (?:the linked )?scope(?:\(s\))? ?'([^']+)'"
 )
 _NAMESPACE = re.compile(r"namespace '([^']+)'")
 

@@ -58,6 +58,20 @@ def test_linked_forbidden_names_the_linked_permission():
     assert "networkSecurityGroups/join/action' on '/nsg1'" in message
 
 
+# Today's wording (simulator/errors.py linked_authorization_failed, from 2024-2025 reports):
+# "action(s)" and "(respectively)"; the app named the subnet write instead of the NSG join.
+LINKED_NOW = ("The client 'app' with object id 'oid' has permission to perform action "
+              "'Microsoft.Network/virtualNetworks/subnets/write' on scope '/s1'; however, it does "
+              "not have permission to perform action(s) 'Microsoft.Network/networkSecurityGroups/"
+              "join/action' on the linked scope(s) '/nsg1' (respectively) or the linked scope(s) "
+              "are invalid.")  # fmt: skip
+
+
+def test_linked_forbidden_in_todays_wording_names_the_linked_permission():
+    message = classify_arm(403, "LinkedAuthorizationFailed", LINKED_NOW, "update subnet s").message
+    assert "networkSecurityGroups/join/action' on '/nsg1'" in message
+
+
 def test_missing_registration_names_the_namespace():
     text = "The subscription is not registered to use namespace 'Microsoft.Web'. See ..."
     assert (
