@@ -33,13 +33,17 @@ def serialised_custom_status(value: Any) -> str:
 
 
 def custom_status_problem(value: Any) -> str | None:
-    """The host's error for a custom status over 16 KB (UTF-16), else None."""
-    size = len(serialised_custom_status(value).encode("utf-16-le"))
-    if size <= CUSTOM_STATUS_LIMIT_KB * 1024:
+    """The host's error for a custom status over 16 KB (UTF-16), else None.
+
+    As ``MessagePayloadDataConverter.Serialize(value, 16)``: the UTF-16 byte count in whole KB
+    (truncated) must not pass 16, so 17,407 bytes (8,703 ASCII characters) still pass.
+    """
+    size_kb = len(serialised_custom_status(value).encode("utf-16-le")) // 1024
+    if size_kb <= CUSTOM_STATUS_LIMIT_KB:
         return None
     return (
         f"The UTF-16 size of the JSON-serialized payload must not exceed "
-        f"{CUSTOM_STATUS_LIMIT_KB} KB. The current payload size is {size // 1024} KB."
+        f"{CUSTOM_STATUS_LIMIT_KB:,} KB. The current payload size is {size_kb:,} KB."
     )
 
 

@@ -43,16 +43,17 @@ def _status_when(host: DevHost, iid: str, check) -> dict:
 
 
 def test_custom_status_over_16_kb_fails_the_orchestration(host: DevHost) -> None:
-    # 8,192 characters are 16 KB in UTF-16; with the quotes the status is just over.
-    status = host.wait_for(host.start_new("sets_status", "x" * 8192))
+    # 8,704 characters (with the quotes) are 17 KB in UTF-16: over the host's whole-KB check.
+    status = host.wait_for(host.start_new("sets_status", "x" * 8702))
     assert status["runtimeStatus"] == "Failed"
     assert "must not exceed 16 KB" in status["output"]
 
 
 def test_custom_status_at_16_kb_is_kept(host: DevHost) -> None:
-    iid = host.start_new("sets_status", "x" * 8190)
+    # 8,703 characters are 17,406 bytes: 16 KB once truncated to whole KB, as the host counts.
+    iid = host.start_new("sets_status", "x" * 8701)
     status = _status_when(host, iid, lambda s: s["customStatus"])
-    assert status["runtimeStatus"] == "Running" and len(status["customStatus"]) == 8190
+    assert status["runtimeStatus"] == "Running" and len(status["customStatus"]) == 8701
 
 
 def test_a_falsy_custom_status_is_stored_as_null(host: DevHost) -> None:
