@@ -1,7 +1,10 @@
 """Keeping a run's custom status under the host's size limit (pure, unit-tested alone).
 
 The Durable host fails an orchestration whose custom status serialises to more than 16 KB
-(durable-host-semantics.md). The saga's status lists every step with the ids it made, which
+(durable-host-semantics.md), counted as the host counts: the JSON as .NET writes it (compact,
+non-ASCII characters unescaped) in UTF-16, two bytes per character (extension
+``MessagePayloadDataConverter.Serialize(value, 16)``), so about 8,000 characters, not 16 KB of
+UTF-8. The saga's status lists every step with the ids it made, which
 grows with the request (50 grants make 50 assignment ids). When the status would pass
 ``LIMIT`` bytes, lists are shortened step by step, each cut saying how much it left out; the
 full record stays in the run's output and history.
@@ -13,13 +16,15 @@ import copy
 import json
 from typing import Any
 
-HOST_LIMIT = 16 * 1024
-LIMIT = 14 * 1024  # headroom for the host's own envelope
+HOST_LIMIT = 16 * 1024  # UTF-16 bytes
+LIMIT = 14 * 1024  # headroom below the host's limit
 KEEP_IDS = 3
 
 
 def size(custom: Any) -> int:
-    return len(json.dumps(custom, separators=(",", ":")).encode())
+    """The status's size as the host measures it: UTF-16 bytes of its compact JSON."""
+    text = json.dumps(custom, separators=(",", ":"), ensure_ascii=False)
+    return len(text.encode("utf-16-le"))
 
 
 def bounded(custom: dict[str, Any], limit: int = LIMIT) -> dict[str, Any]:

@@ -53,3 +53,28 @@ def test_every_status_of_the_largest_allowed_request_fits_the_host_limit():
     assert max(sizes) <= HOST_LIMIT, max(sizes)
     unbounded = max(size({**s, "steps": result["steps"]}) for s in world.statuses)
     assert unbounded > HOST_LIMIT  # without the bound this request would fail in Azure
+
+
+def test_every_status_of_the_largest_allowed_request_passes_the_hosts_own_check():
+    # The host serialises the status without escaping and counts UTF-16 bytes (2 per ASCII
+    # character), so the budget is about 8,700 characters, not 16 KB of UTF-8
+    # (extension MessagePayloadDataConverter.Serialize; devhost/host_limits.py applies it).
+    from devhost.host_limits import custom_status_problem
+
+    world = fake_world(vip=None)
+    world.raise_event(names.EVENT_APPROVAL, dt.timedelta(hours=1), {"approved": True})
+    world.raise_event(names.EVENT_PRIVATE_IP, dt.timedelta(hours=8), {"ip": "10.20.1.9"})
+    result = run(world, _largest_request(), requireApproval=True)
+    assert result["outcome"] == "Succeeded"
+    problems = {p for p in map(custom_status_problem, world.statuses) if p}
+    assert not problems
+
+
+def test_a_shortened_status_fits_the_host_in_utf16():
+    from devhost.host_limits import custom_status_problem
+
+    custom = {"step": "access", "waitingFor": "é" * 500, "steps": [
+        {"name": "access", "created": [f"/subscriptions/s/{'y' * 300}/{n}" for n in range(100)]}
+    ]}  # fmt: skip
+    assert custom_status_problem(custom) is not None
+    assert custom_status_problem(bounded(custom)) is None
