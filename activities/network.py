@@ -60,11 +60,14 @@ def ensure_nsg(inp: EnsureNsgInput, factory: ClientFactory | None = None) -> Nsg
         return made[-1] if made else None
 
     with arm_action(f"ensure NSG {inp.nsg_name}", partial):
-        subnet = net.subnets.get(ref.resource_group, ref.parent.name, ref.name)
-        vnet = net.virtual_networks.get(ref.resource_group, ref.parent.name)
-        # Every prefix of the subnet (portal-made subnets may carry only the plural list).
-        prefixes = list(dict.fromkeys([*(subnet.address_prefixes or []), subnet.address_prefix]))
-        wanted = required_rules(inp.mode, [str(p) for p in prefixes if p] or [""])
+        location, prefixes = inp.location, inp.prefixes
+        if location is None or prefixes is None:  # not handed over by preflight: read them
+            subnet = net.subnets.get(ref.resource_group, ref.parent.name, ref.name)
+            location = net.virtual_networks.get(ref.resource_group, ref.parent.name).location
+            # Every prefix of the subnet (portal-made subnets may carry only the plural list).
+            found = [*(subnet.address_prefixes or []), subnet.address_prefix]
+            prefixes = [str(p) for p in dict.fromkeys(found) if p]
+        wanted = required_rules(inp.mode, list(prefixes) or [""])
         try:
             existing = net.network_security_groups.get(ref.resource_group, inp.nsg_name)
         except ResourceNotFoundError:
@@ -72,7 +75,7 @@ def ensure_nsg(inp: EnsureNsgInput, factory: ClientFactory | None = None) -> Nsg
                 NsgRecord(nsg_id=nsg_id, created=True, added_rules=[r.name for r in wanted])
             )
             body = {
-                "location": vnet.location,
+                "location": location,
                 "tags": inp.tags,
                 "properties": {"securityRules": [_marked(r.to_arm(), mark) for r in wanted]},
             }

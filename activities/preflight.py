@@ -10,7 +10,7 @@ from typing import Any
 
 from azure.core.exceptions import ResourceNotFoundError
 
-from activities.apim import INSTANCE_TAG, OWNER_MARK, get_gateway_state
+from activities.apim import INSTANCE_TAG, OWNER_MARK
 from activities.arm_action import arm_action
 from shared.arm_ids import SUBNET, ArmId
 from shared.azure_clients import ClientFactory, clients
@@ -71,11 +71,19 @@ def _subnet_facts(f: ClientFactory, subnet_id: str, facts: PreflightFacts) -> No
         facts.subnet_error = str(exc)
         return
     net = f.network(ref.subscription)
+    missing = f"Subnet {subnet_id} was not found; check subnetId."
     try:
         vnet = net.virtual_networks.get(ref.resource_group, ref.parent.name)
-        subnet = net.subnets.get(ref.resource_group, ref.parent.name, ref.name)
     except ResourceNotFoundError:
-        facts.subnet_error = f"Subnet {subnet_id} was not found; check subnetId."
+        facts.subnet_error = missing
+        return
+    # A VNet's GET carries each subnet in full (properties, delegations, users), so the subnet
+    # is not read again (learn.microsoft.com/rest/api/virtualnetwork/virtual-networks/get).
+    subnet = next(
+        (s for s in vnet.subnets or [] if str(s.name).lower() == ref.name.lower()), None
+    )
+    if subnet is None:
+        facts.subnet_error = missing
         return
     props: dict[str, Any] = subnet.as_dict().get("properties", {})
     prefixes = props.get("addressPrefixes") or (
@@ -130,12 +138,13 @@ def _shared_gateway(f: ClientFactory, gateway_id: str) -> SharedGatewayFacts:
     except ResourceNotFoundError:
         return SharedGatewayFacts(exists=False)
     links = list(api.api_gateway_config_connection.list_by_gateway(rg, name))
-    state = get_gateway_state(gateway_id, f)
+    # The gateway as read above: reading it again (get_gateway_state) doubled both requests.
+    state = str(gw.provisioning_state or "Unknown")
     return SharedGatewayFacts(
         exists=True,
         region=str(gw.location),
         subscription=gateway.subscription,
         created_at=str(gw.created_at_utc.isoformat() if gw.created_at_utc else ""),
         linked_workspaces=len(links),
-        provisioning_state=state.provisioning_state,
+        provisioning_state=state,
     )

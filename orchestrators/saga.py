@@ -49,7 +49,7 @@ def onboard_v1(L: Ledger, run: Run, policy: SagaPolicy) -> Gen:
 
     workspace, nsg = yield from L.all(
         (acts.CREATE_WORKSPACE, inputs.workspace(run)),
-        (acts.ENSURE_NSG, inputs.nsg(run)) if plan.network else None,
+        (acts.ENSURE_NSG, inputs.nsg(run, pre)) if plan.network else None,
     )
     yield from L.done("workspace")
     yield from L.all(

@@ -13,6 +13,10 @@ class EnsureNsgInput(_Model):
     nsg_name: str
     mode: NetworkMode
     tags: dict[str, str] = Field(default_factory=dict)
+    # What preflight read (the VNet's region, the subnet's prefixes), so the activity does not
+    # read them again; None (inputs recorded before they were passed): the activity reads them.
+    location: str | None = None
+    prefixes: list[str] | None = None
 
 
 class NsgRecord(_Model):

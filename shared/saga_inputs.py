@@ -80,12 +80,16 @@ def workspace(run: Run) -> CreateWorkspaceInput:
     )
 
 
-def nsg(run: Run) -> EnsureNsgInput:
+def nsg(run: Run, pre: PreflightResult | None = None) -> EnsureNsgInput:
+    """The NSG of the mode, with the region and prefixes preflight read (not read again)."""
+    subnet = pre.facts.subnet if pre is not None else None
     return EnsureNsgInput(
         subnet_id=run.subnet_id,
         nsg_name=f"nsg-{run.request.gateway.name}",
         mode=run.plan.mode,
         tags={INSTANCE_TAG: run.instance_id},
+        location=subnet.region if subnet else None,
+        prefixes=list(subnet.prefixes) if subnet else None,
     )
 
 
