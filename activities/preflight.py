@@ -79,9 +79,7 @@ def _subnet_facts(f: ClientFactory, subnet_id: str, facts: PreflightFacts) -> No
         return
     # A VNet's GET carries each subnet in full (properties, delegations, users), so the subnet
     # is not read again (learn.microsoft.com/rest/api/virtualnetwork/virtual-networks/get).
-    subnet = next(
-        (s for s in vnet.subnets or [] if str(s.name).lower() == ref.name.lower()), None
-    )
+    subnet = next((s for s in vnet.subnets or [] if str(s.name).lower() == ref.name.lower()), None)
     if subnet is None:
         facts.subnet_error = missing
         return
