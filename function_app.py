@@ -24,6 +24,6 @@ telemetry.configure()
 app = df.DFApp()
 blueprints = (http_api, operator_api, dashboard, servicebus, saga, step_runner, gateway_waiter,
               compensation, activities, problems)  # fmt: skip
-blueprints += (teams_api, team_runs)  # issue 15: team records, change of access
+blueprints += (teams_api, team_runs)  # issue 15: team records, change of access, offboarding
 for blueprint in blueprints:
     app.register_functions(blueprint)

@@ -23,6 +23,7 @@ from activities import (
     dns,
     network,
     notifications,
+    offboard,
     preflight,
     teams,
 )
@@ -70,6 +71,8 @@ IMPLEMENTATIONS: dict[str, Callable[[Any], Any]] = {
     acts.UPDATE_TEAM.name: teams.update_team,
     acts.RELEASE_GRANT.name: access_change.release_grant,
     acts.RESTORE_GRANT.name: access_change.restore_grant,
+    acts.OFFBOARD_PREFLIGHT.name: offboard.offboard_preflight,
+    acts.GATEWAY_PRESENCE.name: offboard.gateway_presence,
 }
 
 

@@ -64,8 +64,8 @@ def update_team(inp: UpdateTeamInput) -> TeamLookup:
     def change(current: TeamRecord | None) -> TeamRecord | None:
         if current is None:
             return None  # nothing to change: the team has no record (refused at intake)
-        if inp.offboarded or inp.left is not None:
-            return mark_offboarded(current, inp.run, inp.left)
+        if inp.left is not None:
+            return mark_offboarded(current, inp.run, inp.left, inp.offboarded)
         return apply_access_change(current, inp.added, inp.removed, inp.run)
 
     try:

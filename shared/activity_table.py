@@ -39,6 +39,9 @@ from shared.preflight import PreflightInput, PreflightResult
 from shared.retry import DEFAULT, PRINCIPAL_REPLICATION, UNDO, RetryPolicy
 from shared.saga_models import StatusEvent
 from shared.team_models import (
+    GatewayPresence,
+    OffboardFacts,
+    OffboardPreflightInput,
     ReadTeamInput,
     ReleaseGrantInput,
     ReleaseRecord,
@@ -173,6 +176,12 @@ RELEASE_GRANT = Activity(
 RESTORE_GRANT = Activity(
     "restore_grant", "access", ReleaseRecord, None,
     "put the reliance row and (if it was deleted) the same assignment back", policy="undo")
+OFFBOARD_PREFLIGHT = Activity(
+    "offboard_preflight", "preflight", OffboardPreflightInput, OffboardFacts,
+    "read what the workspace holds (APIs, products) and which other workspaces use the gateway")
+GATEWAY_PRESENCE = Activity(
+    "gateway_presence", "gateway", GatewayStateInput, GatewayPresence,
+    "whether the gateway is still there (an offboarding waits for its delete)")
 # fmt: on
 
 ACTIVITIES: dict[str, Activity] = {
@@ -182,7 +191,8 @@ ACTIVITIES: dict[str, Activity] = {
         DELETE_WORKSPACE, BEGIN_GATEWAY, GET_GATEWAY_STATE, DELETE_GATEWAY, LINK_WORKSPACE,
         UNLINK_WORKSPACE, GET_LINK_STATE, ENSURE_PRIVATE_DNS, UNDO_PRIVATE_DNS, ASSIGN_ROLE,
         REMOVE_ROLE, READ_BUILD_DURATIONS, RECORD_BUILD_DURATION, PUBLISH_EVENT,
-        READ_TEAM, UPDATE_TEAM, RELEASE_GRANT, RESTORE_GRANT,
+        READ_TEAM, UPDATE_TEAM, RELEASE_GRANT, RESTORE_GRANT, OFFBOARD_PREFLIGHT,
+        GATEWAY_PRESENCE,
     )
 }  # fmt: skip
 UNDO_OF: dict[str, str] = {row.name: row.undo for row in ACTIVITIES.values() if row.undo}

@@ -13,6 +13,7 @@ RUN_STEP = "run_step"  # one activity with classified retries, as a sub-orchestr
 RETRY_COMPENSATION = "retry_compensation"
 # After onboarding (issue 15): the other kinds of request, and the drift repair
 CHANGE_ACCESS = "change_access"
+OFFBOARD = "offboard_team"
 
 # External events an operator (or the approval system) raises
 EVENT_APPROVAL = "approval"

@@ -29,8 +29,8 @@ class UpdateTeamInput(WireModel):
     run: RunRef
     added: list[GrantPart] = Field(default_factory=list)
     removed: list[str] = Field(default_factory=list)  # assignment ids
-    offboarded: bool = False
-    left: TeamRecord | None = None  # an offboarding that left parts behind
+    offboarded: bool = False  # the offboarding finished (else it failed with ``left`` there)
+    left: TeamRecord | None = None  # an offboarding's: what is still there
 
 
 class ReleaseGrantInput(WireModel):
@@ -53,3 +53,26 @@ class ReleaseRecord(WireModel):
     principal_id: str | None = None
     principal_type: str | None = None
     description: str | None = None
+
+
+class OffboardPreflightInput(WireModel):
+    workspace_id: str | None = None
+    gateway_id: str | None = None
+    link_id: str | None = None  # the team's own link (not counted among the gateway's others)
+
+
+class OffboardFacts(WireModel):
+    """What an offboarding's preflight read: what the workspace holds, who else uses the
+    gateway."""
+
+    workspace_exists: bool
+    apis: list[str] = Field(default_factory=list)
+    products: list[str] = Field(default_factory=list)
+    gateway_exists: bool = False
+    other_links: list[str] = Field(default_factory=list)  # workspaces linked besides this team's
+
+
+class GatewayPresence(WireModel):
+    gateway_id: str
+    exists: bool
+    state: str | None = None

@@ -265,16 +265,14 @@ def merge_onboarding(existing: TeamRecord | None, new: TeamRecord) -> TeamRecord
     return new.model_copy(update={"runs": [*existing.runs, *new.runs]})
 
 
-def mark_offboarded(record: TeamRecord, run: RunRef, left: TeamRecord | None) -> TeamRecord:
-    """After an offboarding: ``left`` holds the parts still there (a forced or failed step),
-    or None when everything is gone."""
+def mark_offboarded(record: TeamRecord, run: RunRef, left: TeamRecord, done: bool) -> TeamRecord:
+    """After an offboarding: ``left`` holds the parts still there (kept on purpose, e.g. a
+    gateway other workspaces use, or not yet removed when a step failed); ``done`` says the
+    offboarding finished (status offboarded), else the team stays active with what is left."""
     if record.has_run(run.id):
         return record
-    base = left if left is not None else record.model_copy(
-        update={"workspace": None, "gateway": None, "link": None, "network": None, "dns": None,
-                "grants": []})  # fmt: skip
-    status: TeamStatus = "offboarded" if left is None else "active"
-    return base.model_copy(update={"status": status, "runs": [*record.runs, run],
+    status: TeamStatus = "offboarded" if done else "active"
+    return left.model_copy(update={"status": status, "runs": [*record.runs, run],
                                    "updated_at": run.at})  # fmt: skip
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from simulator import control, errors
 from simulator.access import Access
 from simulator.backends.apim import ApimBackend
+from simulator.backends.apim_content import ApimContentBackend
 from simulator.backends.authorization import AuthorizationBackend
 from simulator.backends.network import NetworkBackend
 from simulator.backends.privatedns import PrivateDnsBackend
@@ -56,6 +57,7 @@ class Simulation:
         self.network = NetworkBackend(self)
         self.dns = PrivateDnsBackend(self)
         self.apim = ApimBackend(self)
+        self.apim_content = ApimContentBackend(self)  # APIs and products inside workspaces
         self.authorization = AuthorizationBackend(self)
         # ARM's authorization step, before any backend (simulator/access.py).
         self.access = Access(self)
@@ -69,7 +71,8 @@ class Simulation:
     @property
     def backends(self) -> list[Any]:
         # Resources first: the others check subscriptions and groups against it.
-        return [self.resources, self.network, self.dns, self.apim, self.authorization]
+        return [self.resources, self.network, self.dns, self.apim, self.apim_content,
+                self.authorization]  # fmt: skip
 
     # --- lifecycle -------------------------------------------------------------------------
 

@@ -30,12 +30,13 @@ from shared.team_store import TeamStore
 from triggers.auth import REQUESTER, Principal, problem_response
 from triggers.intake import policy_problem, run_view
 from triggers.run_start import start_or_find
+from triggers.settings import SettingInvalid
 from triggers.team_settings import offboard_roles, team_policy
 from triggers.teams_api import store_or_problem
 
 log = logging.getLogger("onboarding.teams")
 TeamRequest = ChangeAccessRequest | OffboardRequest
-ORCHESTRATOR = {"changeAccess": names.CHANGE_ACCESS}
+ORCHESTRATOR = {"changeAccess": names.CHANGE_ACCESS, "offboard": names.OFFBOARD}
 
 
 def violations(policy: Guardrails, request: TeamRequest) -> list[Violation]:
@@ -86,6 +87,26 @@ async def start_team_request(
     policy: Guardrails,
     dry_run: bool,
 ) -> func.HttpResponse:
+    try:
+        return await _start(req, client, principal, request, policy, dry_run)
+    except SettingInvalid as bad:
+        # The deployment's fault, not the caller's: refuse work rather than guess a policy.
+        log.error("policy settings unusable: %s", bad, extra={"setting": bad.setting})
+        return problem_response(
+            500, "The app's policy settings are unusable",
+            f"The app setting {bad.setting} cannot be read; the platform team must fix it. "
+            "Nothing was started.",
+        )  # fmt: skip
+
+
+async def _start(
+    req: func.HttpRequest,
+    client: df.DurableOrchestrationClient,
+    principal: Principal,
+    request: TeamRequest,
+    policy: Guardrails,
+    dry_run: bool,
+) -> func.HttpResponse:
     if isinstance(request, OffboardRequest):
         allowed = offboard_roles()
         if principal.roles.isdisjoint(allowed):
@@ -94,8 +115,6 @@ async def start_team_request(
                 f"Offboarding needs the app role {' or '.join(allowed)} (POLICY_OFFBOARD_ROLES).",
                 requiredRoles=list(allowed),
             )  # fmt: skip
-    if request.kind not in ORCHESTRATOR:
-        return problem_response(501, "Not implemented", f"kind {request.kind!r} has no run yet.")
     found = violations(policy, request)
     if found:
         return _json(policy_problem(found), 403)
@@ -151,10 +170,6 @@ async def team_message(
         why = "offboarding is not allowed over Service Bus here (POLICY_OFFBOARD_ROLES holds no "
         error = FieldError(field="kind", message=why + "Onboarding.Requester)")
         await _reject(msg, body, "forbidden", error.message, [error])
-        return
-    if request.kind not in ORCHESTRATOR:
-        error = FieldError(field="kind", message=f"kind {request.kind!r} has no run yet")
-        await _reject(msg, body, "contract", error.message, [error])
         return
     found = violations(policy, request)
     if found:

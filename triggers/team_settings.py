@@ -22,6 +22,7 @@ APPROVAL_SETTINGS = {
     "offboard": ("POLICY_OFFBOARD_REQUIRE_APPROVAL", True),
 }
 OFFBOARD_ROLES = "POLICY_OFFBOARD_ROLES"
+OFFBOARD_HOLD_HOURS = 72.0
 _TRUE = {"1", "true", "yes"}
 _FALSE = {"0", "false", "no"}
 
@@ -34,7 +35,12 @@ def team_policy(kind: str, env: Mapping[str, str] | None = None) -> SagaPolicy:
     if raw and raw not in _TRUE | _FALSE:
         raise SettingInvalid(setting, "must be true or false")
     required = default if not raw else raw in _TRUE
-    return saga_policy(env).model_copy(update={"require_approval": required})
+    policy = saga_policy(env).model_copy(update={"require_approval": required})
+    if kind == "offboard" and policy.failed_step_hold_hours <= 0:
+        # An offboarding puts nothing back: a removal that cannot succeed always waits for an
+        # operator (retry, or give up and clean up by hand) instead of ending at once.
+        policy = policy.model_copy(update={"failed_step_hold_hours": OFFBOARD_HOLD_HOURS})
+    return policy
 
 
 def offboard_roles(env: Mapping[str, str] | None = None) -> tuple[str, ...]:

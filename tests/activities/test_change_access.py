@@ -18,8 +18,8 @@ from orchestrators.step_runner import run_step_body
 from orchestrators.team_runs import change_access_body
 from shared import names
 from shared.team_store import team_store
+from tests.activities.team_fixtures import indexed_world  # noqa: F401 - index on, real activities
 from tests.activities.test_saga_against_simulator import SimWorld
-from tests.activities.test_team_inventory import world  # noqa: F401 - index on, real activities
 from tests.simulator.conftest import ALICE, BOB
 from tests.unit.fake_azure import SERVICE, request
 from tests.unit.fake_azure import driver as make_driver
@@ -72,10 +72,10 @@ def _assignments(sim) -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture
-def two_teams(world, sim):  # noqa: F811 - the indexed world imported above
-    _onboard(world, "CHG1", "payments", "ws-payments")
-    _onboard(world, "CHG2", "billing", "ws-billing")
-    return world
+def two_teams(indexed_world, sim):  # noqa: F811 - the fixture
+    _onboard(indexed_world, "CHG1", "payments", "ws-payments")
+    _onboard(indexed_world, "CHG2", "billing", "ws-billing")
+    return indexed_world
 
 
 def test_a_change_adds_removes_its_own_and_keeps_a_grant_another_team_relies_on(two_teams, sim):

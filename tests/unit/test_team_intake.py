@@ -166,3 +166,33 @@ def test_service_bus_takes_a_change_of_access_and_rejects_what_does_not_fit(monk
     _deliver(offboard, client)
     assert events[-1]["category"] == "forbidden"  # Operator-only: no Service Bus sender is one
     assert len(client.started) == 1
+
+
+def test_an_operator_offboards_with_approval_and_held_failures_by_default():
+    client = FakeClient()
+    body = {"kind": "offboard", "ticketId": "CHG13", "team": "payments",
+            "requestedBy": "alice@contoso.example", "apimServiceId": SERVICE,
+            "workspace": "ws-payments", "force": True, "reason": "team dissolved"}  # fmt: skip
+    reply = _post(client, body, headers=principal_headers("Onboarding.Operator"))
+    assert reply.status_code == 202, reply.get_body()
+    ((name, instance_id, started),) = client.started
+    assert (name, instance_id) == (names.OFFBOARD, "offboard-chg13")
+    assert started["policy"]["requireApproval"] is True  # POLICY_OFFBOARD_REQUIRE_APPROVAL
+    assert started["policy"]["failedStepHoldHours"] > 0  # a failed removal waits for an operator
+    assert started["request"]["force"] is True
+
+
+def test_policy_settings_turn_offboarding_approval_off_and_open_it_to_requesters(monkeypatch):
+    monkeypatch.setenv("POLICY_OFFBOARD_REQUIRE_APPROVAL", "false")
+    monkeypatch.setenv("POLICY_OFFBOARD_ROLES", '["Onboarding.Operator", "Onboarding.Requester"]')
+    client = FakeClient()
+    body = {"kind": "offboard", "ticketId": "CHG14", "team": "payments",
+            "requestedBy": "alice@contoso.example", "apimServiceId": SERVICE,
+            "workspace": "ws-payments"}  # fmt: skip
+    reply = _post(client, body, headers=principal_headers("Onboarding.Requester"))
+    assert reply.status_code == 202
+    assert client.started[0][2]["policy"]["requireApproval"] is False
+    monkeypatch.setenv("POLICY_OFFBOARD_ROLES", '["Onboarding.Nobody"]')
+    broken = _post(FakeClient(), {**body, "ticketId": "CHG15"},
+                   headers=principal_headers("Onboarding.Operator"))  # fmt: skip
+    assert broken.status_code == 500  # an unreadable setting refuses work

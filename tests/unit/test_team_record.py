@@ -122,11 +122,14 @@ def test_access_changes_apply_once_per_run():
 def test_offboarding_empties_the_record_or_keeps_what_was_left():
     record = from_onboarding(request("injection"), _entries(), RUN, AT)
     run = RunRef(id="offboard-c3", kind="offboard", at=AT)
-    gone = mark_offboarded(record, run, None)
+    empty = record.model_copy(update={"workspace": None, "grants": [], "link": None})
+    gone = mark_offboarded(record, run, empty, done=True)
     assert gone.status == "offboarded" and gone.workspace is None and gone.grants == []
+    assert [r.kind for r in gone.runs] == ["onboard", "offboard"]
     left = record.model_copy(update={"grants": record.grants[:1]})
-    partly = mark_offboarded(record, run, left)
+    partly = mark_offboarded(record, run, left, done=False)
     assert partly.status == "active" and len(partly.grants) == 1
+    assert mark_offboarded(gone, run, left, done=False) is gone  # once per run
 
 
 def test_keys_are_table_safe_and_separate_teams_services_and_workspaces():
