@@ -77,9 +77,17 @@ def deadline_after(now: dt.datetime, hours: float) -> dt.datetime:
     return now + dt.timedelta(hours=hours)
 
 
+# The longest timer an operator wait sets: under the Azure Storage backend's 6-day short-timer
+# limit. A longer timer is split into 3-day chunks by the SDK, and cancelling it (the answer
+# won) leaves the pending chunk, which keeps the run Running for up to 3 more days
+# (durable-host-semantics.md rows 1 and 6; SDK issue #573).
+MAX_WAKE = dt.timedelta(days=5)
+
+
 def next_wake(now: dt.datetime, deadline: dt.datetime, reminder_hours: float) -> dt.datetime:
-    """When an operator wait wakes next: the next reminder, or the deadline if sooner."""
-    return min(now + dt.timedelta(hours=reminder_hours), deadline)
+    """When an operator wait wakes next: the next reminder, or the deadline if sooner, and
+    never more than ``MAX_WAKE`` ahead (a wait with longer reminders just wakes once more)."""
+    return min(now + dt.timedelta(hours=reminder_hours), deadline, now + MAX_WAKE)
 
 
 def passed(now: dt.datetime, deadline: dt.datetime) -> bool:

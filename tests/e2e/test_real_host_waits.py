@@ -45,3 +45,29 @@ def test_terminate_with_compensation_during_the_build_after_an_approval(
     assert undone_after < dt.timedelta(hours=1), f"compensation waited {undone_after}"
     run = stack.wait(run_id)
     assert run["output"]["outcome"] == "Compensated", run["output"]
+
+
+@pytest.mark.settings(
+    {
+        "POLICY_REQUIRE_APPROVAL": "true",
+        "POLICY_REMINDER_HOURS": "200",
+        "POLICY_APPROVAL_TIMEOUT_HOURS": "300",
+    }
+)
+def test_an_approved_run_with_week_long_reminders_ends_when_it_is_done(
+    stack: Stack, sample
+) -> None:
+    # A reminder over 6 days is a long timer (3-day chunks on Azure Storage); cancelling it when
+    # the answer wins leaves its pending chunk, which keeps the run Running for days.
+    reply = stack.submit(sample("integration-shared"))
+    assert reply.status == 202, reply.body
+    run_id = str(reply.body["id"])
+    with stack.host.clock.hold():
+        stack.advance_until(lambda: stack.waiting_for(run_id, "approval"))
+        approved_at = stack.host.clock.now()
+        assert _post(stack, f"/{run_id}/approve", {"approved": True, "reason": "CAB-9"}) == 202
+    run = stack.wait(run_id)
+    assert run["output"]["outcome"] == "Succeeded", run["output"]
+    ended = stack.host.status(run_id)["lastUpdatedTime"]
+    held = dt.datetime.fromisoformat(ended.replace("Z", "+00:00")) - approved_at
+    assert held < dt.timedelta(days=1), f"the run stayed Running {held} after its approval"

@@ -69,3 +69,10 @@ def test_a_deadline_has_passed_at_its_own_instant():
 
 def test_build_deadline_counts_from_the_given_time():
     assert build_deadline(T0, SagaPolicy(buildDeadlineHours=4)) == T0 + dt.timedelta(hours=4)
+
+
+def test_an_operator_wait_never_sets_a_timer_over_the_backends_short_timer_limit():
+    # Timers over 6 days are split (Azure Storage) and a cancelled one keeps its pending chunk.
+    far = T0 + dt.timedelta(days=30)
+    assert next_wake(T0, far, 24 * 20) == T0 + dt.timedelta(days=5)
+    assert next_wake(T0, far, 24) == T0 + dt.timedelta(hours=24)
