@@ -34,7 +34,13 @@ class Reply:
 
 
 def api_base(explicit: str | None = None) -> str:
-    return (explicit or os.environ.get("ONBOARD_API") or DEFAULT_API).rstrip("/")
+    """The API's base URL; the app's own URL without ``/api`` (the Functions route prefix)
+    means the same, e.g. ``http://127.0.0.1:7071`` or ``https://<app>.azurewebsites.net/``."""
+    base = (explicit or os.environ.get("ONBOARD_API") or DEFAULT_API).strip().rstrip("/")
+    parts = urllib.parse.urlsplit(base)
+    if parts.scheme in ("http", "https") and parts.path in ("", "/"):
+        return f"{base}/api"
+    return base
 
 
 def local_principal(role: str, name: str = LOCAL_USER) -> str:

@@ -5,12 +5,15 @@
     onboard demo                           three sample onboardings, watched live (make demo)
     onboard submit FILE [--dry-run]        start (or find) the run for a request
     onboard submit FILE --via servicebus   put the request on queue onboarding-requests
-    onboard events [--follow] [--max N]    status events from topic onboarding-events
-    onboard show ID | --ticket T           a run's state and steps (by run id or by ticket)
+    onboard events [--follow] [--max N]    status events from topic onboarding-events, peeked
+                                           from subscription operators (--consume removes them)
+    onboard show ID|TICKET | --ticket T    a run's outcome and steps (by run id or by ticket)
     onboard list|history|terminate|retry|compensate|approve|supply   (cli/operator_commands.py)
     onboard teams [TEAM]                   what each team owns (cli/team_commands.py)
 
-``--api`` (or ``ONBOARD_API``) names the app's base URL; default http://127.0.0.1:7071/api.
+``--api`` (or ``ONBOARD_API``) names the app's base URL; default http://127.0.0.1:7071/api
+(``https://<app>.azurewebsites.net`` without ``/api`` means the same). Output piped into
+``head`` or ``less`` that stops reading ends the command quietly.
 Over Service Bus (docs/servicebus.md), ``--connection-string`` (or ``ServiceBusConnection``)
 or ``--namespace`` (DefaultAzureCredential) names the namespace.
 """
@@ -20,23 +23,27 @@ from __future__ import annotations
 import argparse
 import errno
 import json
+import os
 import signal
 import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import quote
+from typing import Any
+from urllib.parse import quote, urlencode
 
 from cli.api_client import CliError, api_base, call
 from cli.operator_commands import COMMANDS as OPERATOR_COMMANDS
 from cli.operator_commands import register as register_operator_commands
 from cli.operator_commands import run as run_operator_command
-from cli.render import describe_problem, describe_run
+from cli.render import describe_problem, describe_run, progress_line
+from cli.servicebus_io import OPERATORS_SUBSCRIPTION
 from cli.team_commands import COMMANDS as TEAM_COMMANDS
 from cli.team_commands import register as register_team_commands
 from cli.team_commands import run as run_team_command
 from shared.request import instance_id_for
 from triggers.auth import READER, REQUESTER
+from triggers.intake import RUN_ID
 
 TERMINAL = {"Completed", "Failed", "Terminated", "Canceled"}
 
@@ -86,7 +93,17 @@ def build_parser() -> argparse.ArgumentParser:
     _servicebus_options(submit)
 
     events = sub.add_parser("events", help="status events from topic onboarding-events")
-    events.add_argument("--subscription", default="ticketing", help="default: ticketing")
+    events.add_argument(
+        "--subscription",
+        default=OPERATORS_SUBSCRIPTION,
+        help="default: operators, the operators' own subscription (never read the ticketing "
+        "system's with --consume: that would take its events)",
+    )
+    events.add_argument(
+        "--consume",
+        action="store_true",
+        help="receive and remove each event printed (default: peek; the events stay)",
+    )
     events.add_argument("--follow", action="store_true", help="keep waiting for new events")
     events.add_argument("--max", type=int, metavar="N", help="stop after N events")
     events.add_argument(
@@ -99,8 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     events.add_argument("--json", action="store_true", help="print each event's raw body")
     _servicebus_options(events)
 
-    show = sub.add_parser("show", help="a run's state and steps")
-    show.add_argument("id", nargs="?", help="the run id (onboard-...)")
+    show = sub.add_parser("show", help="a run's outcome and steps")
+    show.add_argument("id", nargs="?", help="the run id (onboard-...) or a ticket id")
     show.add_argument("--ticket", help="the ticket instead: its run (the same mapping as the app)")
     show.add_argument("--json", action="store_true", help="the raw JSON view")
     show.add_argument("--api")
@@ -123,6 +140,17 @@ def _servicebus_options(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader (head, less) stopped reading: nothing is wrong. Point stdout at devnull so
+        # the interpreter's final flush does not raise again, and end as a closed pipe does.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+
+
+def _main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "serve":
@@ -236,9 +264,12 @@ def events(args: argparse.Namespace) -> int:
             max_events=args.max,
             raw=args.json,
             wait=args.wait,
+            consume=args.consume,
+            out=sys.stdout,  # the stdout of now (a default argument is bound at import)
         )
     except KeyboardInterrupt:
-        # Events printed so far were completed; the one being printed comes back later.
+        # With --consume the events printed so far were completed; the one being printed
+        # comes back later. Peeked events were never taken.
         return 130
     return 0
 
@@ -251,26 +282,53 @@ def _follow(api: str, run_id: str) -> int:
             print("\n".join(describe_problem(reply.body)), file=sys.stderr)
             return 1
         run = reply.body
-        line = f"{run.get('runtimeStatus')}: {run.get('currentStep')} {run.get('waitingFor') or ''}"
+        line = progress_line(run_id, run)
         if line != last:
             print(line, flush=True)
             last = line
         if run.get("runtimeStatus") in TERMINAL:
             print("\n".join(describe_run(run)))
-            return 0 if (run.get("output") or {}).get("outcome") == "Succeeded" else 1
+            return 0 if run.get("outcome") == "Succeeded" else 1
         time.sleep(1.0)
 
 
 def show(args: argparse.Namespace) -> int:
     if (args.id is None) == (args.ticket is None):
-        raise CliError("give a run id or --ticket T (one of them)")
-    run_id = args.id or instance_id_for(args.ticket)
-    reply = call("GET", f"{api_base(args.api)}/onboardings/{quote(run_id, safe='')}", role=READER)
+        raise CliError("give a run id or a ticket id (or --ticket T): one of them")
+    api = api_base(args.api)
+    reply = _find_run(api, args.id, args.ticket)
     if reply.status != 200:
         print("\n".join(describe_problem(reply.body)), file=sys.stderr)
         return 1
     print(json.dumps(reply.body, indent=2) if args.json else "\n".join(describe_run(reply.body)))
     return 0
+
+
+def _run_reply(api: str, run_id: str) -> Any:
+    return call("GET", f"{api}/onboardings/{quote(run_id, safe='')}", role=READER)
+
+
+def _find_run(api: str, given: str | None, ticket: str | None) -> Any:
+    """The run named by ``given`` (a run id, else a ticket id) or by ``ticket``.
+
+    A ticket's run is its newest in the run index (a resubmission's ``-r2`` included), else
+    the run id the app derives from the ticket (docs/request-contract.md#run-ids).
+    """
+    if given is not None and RUN_ID.fullmatch(given):
+        reply = _run_reply(api, given)
+        if reply.status != 404:
+            return reply
+    ticket = ticket if ticket is not None else str(given)
+    query = urlencode({"ticket": ticket, "top": 1})
+    listed = call("GET", f"{api}/onboardings?{query}", role=READER)
+    found = listed.body if listed.status == 200 and isinstance(listed.body, dict) else {}
+    items = found.get("items") or []
+    if items:
+        return _run_reply(api, str(items[0]["id"]))
+    reply = _run_reply(api, instance_id_for(ticket))
+    if reply.status == 404 and isinstance(reply.body, dict):
+        reply.body["detail"] = f"There is no run with id or ticket '{ticket}'."
+    return reply
 
 
 if __name__ == "__main__":

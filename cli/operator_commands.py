@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from cli.api_client import api_base, call
-from cli.render import describe_problem, describe_run
+from cli.render import describe_problem, describe_run, now_line
 from triggers.auth import OPERATOR, READER
 
 COMMANDS = ("list", "history", "terminate", "retry", "compensate", "approve", "supply")
@@ -120,8 +120,8 @@ def _list(api: str, args: argparse.Namespace) -> int:
     query["top"] = str(args.top)
     token = None
     if not args.json:
-        print(f"{'id':<32} {'ticket':<14} {'team':<12} {'status':<10} {'outcome':<12} "
-              f"{'step':<10} created")  # fmt: skip
+        print(f"{'id':<32} {'ticket':<14} {'team':<12} {'outcome':<18} {'step':<10} "
+              f"{'created':<25} now")  # fmt: skip
     while True:
         page = {**query, **({"continuationToken": token} if token else {})}
         reply = call("GET", f"{api}/onboardings?{urlencode(page)}", role=READER)
@@ -133,9 +133,9 @@ def _list(api: str, args: argparse.Namespace) -> int:
                 print(json.dumps(item))
             else:
                 print(f"{item['id']:<32} {item.get('ticketId') or '':<14} "
-                      f"{item.get('team') or '':<12} {item.get('status') or '':<10} "
-                      f"{item.get('outcome') or '':<12} {item.get('step') or '':<10} "
-                      f"{item.get('createdAt') or ''}")  # fmt: skip
+                      f"{item.get('team') or '':<12} {item.get('outcome') or '':<18} "
+                      f"{item.get('step') or '':<10} {item.get('createdAt') or '':<25} "
+                      f"{now_line(item)}".rstrip())  # fmt: skip
         token = reply.body.get("continuationToken")
         if not token:
             return 0

@@ -6,8 +6,9 @@ duplicate detection drops a resend within its window; content type application/j
 application property ``requestedBy`` from the file. A file that is not valid JSON is sent
 anyway: the app rejects it with a ``rejected`` event, which is what someone testing that path
 wants to see. ``onboard events`` reads the topic ``onboarding-events`` through a subscription
-(peek-lock; each event is completed only after it is printed, so an interrupted reader loses
-nothing).
+of its own, ``operators`` (never the ticketing system's), and only peeks: the events stay for
+the next look; ``--consume`` receives them instead (peek-lock, each completed only after it is
+printed, so an interrupted reader loses nothing).
 
 Where the namespace is: ``--connection-string`` or the app setting ``ServiceBusConnection``
 (the ``servicebus`` value ``onboard serve`` prints), or ``--namespace`` /
@@ -29,6 +30,9 @@ from cli.api_client import CliError
 
 QUEUE = "onboarding-requests"
 TOPIC = "onboarding-events"
+# The operators' own subscription (infra/modules/servicebus.bicep): peeked by default, so
+# reading it takes nothing from the ticketing system's subscription or from anyone else.
+OPERATORS_SUBSCRIPTION = "operators"
 SETTING = "ServiceBusConnection"
 NAMESPACE_SETTING = f"{SETTING}__fullyQualifiedNamespace"
 MAX_MESSAGE_ID = 128  # Service Bus limit on MessageId
@@ -253,8 +257,14 @@ def receive_events(
     out: IO[str] = sys.stdout,
     topic: str = TOPIC,
     stop: Callable[[], bool] = lambda: False,
+    consume: bool = False,
 ) -> int:
-    """Print events until the subscription is idle for ``wait`` s (or forever with follow)."""
+    """Print events until the subscription is idle for ``wait`` s (or forever with follow).
+
+    Without ``consume`` the events are peeked (browsed in sequence order): they stay on the
+    subscription for its other readers and for the next look. With ``consume`` each is
+    received in peek-lock and completed once printed (an interrupted reader loses nothing).
+    """
     from azure.servicebus import ServiceBusReceiveMode
     from azure.servicebus.exceptions import ServiceBusError
 
@@ -265,6 +275,9 @@ def receive_events(
             receiver = client.get_subscription_receiver(
                 topic, subscription, receive_mode=ServiceBusReceiveMode.PEEK_LOCK
             )
+            if not consume:
+                with receiver:
+                    return _browse(receiver, follow, max_events, raw, wait, out, stop)
             with receiver:
                 idle_since = time.monotonic()
                 while not stop() and (max_events is None or printed < max_events):
@@ -283,4 +296,27 @@ def receive_events(
                         printed += 1
         except ServiceBusError as err:
             raise _failure(where, entity, err) from None
+    return printed
+
+
+def _browse(receiver: Any, follow: bool, max_events: int | None, raw: bool, wait: float,
+            out: IO[str], stop: Callable[[], bool]) -> int:  # fmt: skip
+    """Peek the subscription from its oldest message on; nothing is locked or removed."""
+    printed = 0
+    next_number = 1  # sequence numbers start at 1; a peek from n returns n and later
+    idle_since = time.monotonic()
+    while not stop() and (max_events is None or printed < max_events):
+        room = 50 if max_events is None else min(50, max_events - printed)
+        batch = receiver.peek_messages(max_message_count=room, sequence_number=next_number)
+        if not batch:
+            if not follow and time.monotonic() - idle_since >= wait:
+                break
+            time.sleep(min(1.0, max(wait, 0.1)))  # a peek answers at once, even when empty
+            continue
+        idle_since = time.monotonic()
+        for message in batch:
+            body = _decode(message)
+            print(json.dumps(body) if raw else event_line(body, message), file=out, flush=True)
+            printed += 1
+            next_number = max(next_number, int(message.sequence_number or 0) + 1)
     return printed

@@ -52,8 +52,17 @@ def _servicebus_kind() -> TriggerKind:
     return ServiceBusKind()
 
 
+def _timer_kind() -> TriggerKind:
+    from devhost.timer_kind import TimerKind
+
+    return TimerKind()
+
+
 # Served when nothing is registered under the type; a registration overrides a default.
-_defaults: dict[str, Callable[[], TriggerKind]] = {"serviceBusTrigger": _servicebus_kind}
+_defaults: dict[str, Callable[[], TriggerKind]] = {
+    "serviceBusTrigger": _servicebus_kind,
+    "timerTrigger": _timer_kind,
+}
 
 
 def register_trigger_kind(binding_type: str, factory: Callable[[], TriggerKind]) -> None:

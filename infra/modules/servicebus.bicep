@@ -32,6 +32,12 @@ param eventSubscriptionNames array = [
   'audit'
 ]
 
+@description('The operators\' own subscription: `onboard events` peeks it (never takes the ticketing system\'s events). Nobody receives from it, so its events expire after operatorEventsTimeToLive without being dead-lettered (a dead-letter would fire the dead-letter alert).')
+param operatorSubscriptionName string = 'operators'
+
+@description('How long the operators\' subscription keeps an event for `onboard events` to show.')
+param operatorEventsTimeToLive string = 'P3D'
+
 // Network mode (main.bicep vnetEnabled decides the values; the defaults are the public mode).
 @description('Standard (public mode) or Premium (locked-down: private endpoints need Premium).')
 @allowed([
@@ -118,6 +124,17 @@ resource eventSubscriptions 'Microsoft.ServiceBus/namespaces/topics/subscription
     }
   }
 ]
+
+resource operatorSubscription 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2024-01-01' = {
+  parent: eventsTopic
+  name: operatorSubscriptionName
+  properties: {
+    maxDeliveryCount: 10
+    deadLetteringOnMessageExpiration: false
+    lockDuration: 'PT1M'
+    defaultMessageTimeToLive: operatorEventsTimeToLive
+  }
+}
 
 output name string = namespace.name
 output id string = namespace.id

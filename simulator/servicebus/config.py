@@ -87,7 +87,8 @@ def default_entities() -> EntityConfig:
         },
         topics={
             "onboarding-events": TopicConfig(
-                subscriptions={"ticketing": SubscriptionConfig(), "audit": SubscriptionConfig()}
+                subscriptions={"ticketing": SubscriptionConfig(), "audit": SubscriptionConfig(),
+                               "operators": SubscriptionConfig()}  # fmt: skip
             )
         },
     )

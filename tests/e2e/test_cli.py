@@ -69,7 +69,7 @@ def test_submit_then_show_a_run(served) -> None:
     assert "started run onboard-chg-1002" in submitted.stdout
     shown = _onboard("show", "onboard-chg-1002", *api)
     assert shown.returncode == 0, shown.stderr
-    assert "outcome Succeeded" in shown.stdout
+    assert "onboard-chg-1002: Succeeded (runtime status Completed)" in shown.stdout
     again = _onboard("submit", str(SAMPLES / "integration-shared.json"), *api)
     assert "existing run onboard-chg-1002" in again.stdout
 

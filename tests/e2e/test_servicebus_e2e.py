@@ -283,7 +283,8 @@ def test_onboard_submit_via_servicebus_then_read_the_events(stack: Stack) -> Non
     assert stack.wait("onboard-chg-1002", timeout=30)["output"]["outcome"] == "Succeeded"
     _until(lambda: len(_peek(stack, "ticketing")) == 6, 10, "six events")
 
-    read = _onboard("events", "--max", "2", "--subscription", "ticketing", *cs)
+    # --consume takes what it prints (issue 14: without it, onboard events only peeks).
+    read = _onboard("events", "--max", "2", "--subscription", "ticketing", "--consume", *cs)
     assert read.returncode == 0, read.stderr
     lines = read.stdout.splitlines()
     assert len(lines) == 2
