@@ -87,8 +87,11 @@ def default_entities() -> EntityConfig:
         },
         topics={
             "onboarding-events": TopicConfig(
-                subscriptions={"ticketing": SubscriptionConfig(), "audit": SubscriptionConfig(),
-                               "operators": SubscriptionConfig()}  # fmt: skip
+                subscriptions={
+                    "ticketing": SubscriptionConfig(),
+                    "audit": SubscriptionConfig(),
+                    "operators": SubscriptionConfig(),
+                }
             )
         },
     )

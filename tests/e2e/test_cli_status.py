@@ -25,9 +25,11 @@ TOPIC = "onboarding-events"
 def _peek(stack: Stack, subscription: str) -> list[Any]:
     assert stack.sim.servicebus is not None
     cs = stack.sim.servicebus.connection_string
-    with ServiceBusClient.from_connection_string(cs) as client:
-        with client.get_subscription_receiver(TOPIC, subscription) as receiver:
-            return list(receiver.peek_messages(max_message_count=100))
+    with (
+        ServiceBusClient.from_connection_string(cs) as client,
+        client.get_subscription_receiver(TOPIC, subscription) as receiver,
+    ):
+        return list(receiver.peek_messages(max_message_count=100))
 
 
 def _until_events(stack: Stack, subscription: str, count: int) -> None:
