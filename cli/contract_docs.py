@@ -1,6 +1,7 @@
 """Writes (or checks) the generated contract documents in docs/ (``make schema``).
 
-docs/request.schema.json (the request), docs/problems/ (one page per problem type). Each is
+docs/request.schema.json (the request), docs/openapi.json (the HTTP API), docs/problems/ (one
+page per problem type). Each is
 generated from the code that answers with it, so a test (tests/unit/test_contract_docs.py)
 fails whenever the committed copy and the code disagree: run ``make schema`` and commit.
 """
@@ -14,6 +15,7 @@ from functools import partial
 from pathlib import Path
 
 from shared import problem_types
+from shared.openapi import document
 from shared.request import json_schema
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +30,7 @@ def documents() -> dict[Path, Callable[[], str]]:
     """Every generated file and how to make its text."""
     docs: dict[Path, Callable[[], str]] = {
         DOCS / "request.schema.json": lambda: _json(json_schema()),
+        DOCS / "openapi.json": lambda: _json(document()),
         DOCS / "problems" / "README.md": problem_types.index_markdown,
     }
     for kind in problem_types.PROBLEM_TYPES:

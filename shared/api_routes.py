@@ -62,6 +62,7 @@ ROUTES: tuple[Route, ...] = (
     Route("get_team", "GET", "teams/{team}", "One team's record", READ),
     Route("dashboard_page", "GET", "dashboard", "The operators' dashboard page"),
     Route("dashboard_asset", "GET", "dashboard/{file}", "The dashboard's script and stylesheet"),
+    Route("openapi_document", "GET", "openapi.json", "This OpenAPI document"),
     Route("problem_type_index", "GET", "problems", "The problem types the API answers"),
     Route("problem_type_page", "GET", "problems/{slug}", "The page of one problem type"),
 )  # fmt: skip

@@ -131,6 +131,19 @@ PROBLEM_TYPES: tuple[ProblemType, ...] = (
         "The platform team fixes the app setting named in `detail` (docs/deploy.md).",
     ),
     ProblemType(
+        "not-implemented", 501, "Not implemented",
+        "The request is valid, but this deployment cannot carry out its kind yet (for example a "
+        "kind of request whose run is not part of this release). Nothing was started.",
+        "Check the release notes of the deployment, or send the request to one that has it.",
+    ),
+    ProblemType(
+        "server-error", 500, "The app could not answer",
+        "Something failed inside the app; the caller is not at fault. Nothing is known to have "
+        "been started.",
+        "Try again later; if it persists, give the platform team the time of the call (the "
+        "app's telemetry has the details).",
+    ),
+    ProblemType(
         "index-unavailable", 503, "The run index is unavailable",
         "Listing and counting runs read the run index in Table Storage, which is not configured "
         "or cannot be reached.",
@@ -144,7 +157,13 @@ BY_SLUG = {p.slug: p for p in PROBLEM_TYPES}
 DEFAULT_FOR_STATUS = {400: "invalid-parameter", 401: "unauthenticated", 403: "missing-role",
                       404: "run-not-found", 405: "method-not-allowed", 409: "run-state-conflict",
                       413: "request-too-large", 422: "dry-run-failed", 500: "settings-unusable",
-                      503: "index-unavailable"}  # fmt: skip
+                      501: "not-implemented", 503: "index-unavailable"}  # fmt: skip
+
+
+def default_kind(status: int) -> str:
+    """The kind an answer of ``status`` has unless its caller names one (never fails)."""
+    return DEFAULT_FOR_STATUS.get(status) or ("invalid-parameter" if status < 500
+                                              else "server-error")  # fmt: skip
 
 
 def type_uri(slug: str, base: str = DEFAULT_BASE) -> str:

@@ -23,7 +23,7 @@ from typing import Any
 
 import azure.functions as func
 
-from shared.problem_types import DEFAULT_FOR_STATUS
+from shared.problem_types import default_kind
 from triggers.problems import problem
 
 REQUESTER = "Onboarding.Requester"
@@ -185,5 +185,5 @@ def problem_response(
 ) -> func.HttpResponse:
     """An RFC 9457 ``application/problem+json`` answer whose ``type`` is the documented kind
     ``kind`` (shared/problem_types.py), by default the usual kind of ``status``."""
-    kind = kind or DEFAULT_FOR_STATUS[status]
+    kind = kind or default_kind(status)
     return problem(kind, status, detail, title=title, headers=headers, **extra)

@@ -26,6 +26,16 @@ def test_each_kind_has_one_slug_and_status_defaults_name_documented_kinds() -> N
         assert BY_SLUG[slug].status == status
 
 
+def test_an_undocumented_status_still_gets_a_documented_kind() -> None:
+    # POST /api/onboardings answered 501 for a kind without a run, and problem_response raised
+    # KeyError (a 500 without a body) until every status had a kind (the contract test found it).
+    from shared.problem_types import default_kind
+
+    assert default_kind(501) == "not-implemented"
+    assert default_kind(418) == "invalid-parameter" and default_kind(502) == "server-error"
+    assert all(default_kind(s) in BY_SLUG for s in range(400, 600))
+
+
 def test_type_uris_are_the_apps_own_pages_unless_a_base_is_set() -> None:
     assert type_uri("run-not-found") == "/api/problems/run-not-found"
     assert type_uri("run-not-found", "https://docs.example/problems/") == (
