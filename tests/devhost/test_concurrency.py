@@ -17,7 +17,6 @@ APP = "tests.devhost.apps.host_semantics_app"
 pytestmark = pytest.mark.timeout(60)
 
 
-
 @pytest.fixture
 def limited_host(tmp_path: Path) -> Callable[..., Iterator[DevHost]]:
     """``limited_host(threads, **durableTask)``: a host with that host.json and pool size."""
