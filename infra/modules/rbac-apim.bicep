@@ -3,7 +3,6 @@
 //   custom "workspace operator" role at the SERVICE scope:
 //     service/read               preflight: the service exists, its tier supports workspaces
 //     service/workspaces/read|write|delete   create the workspace (sync PUT), delete it on undo
-//     service/workspaceLinks/read            verify the workspace-gateway link
 //   Role Based Access Control Administrator with the ABAC condition (rbac-delegation.bicep) at the
 //   SERVICE scope, for the service- and workspace-scope grants of arm-behaviour.md §3.9.
 // Gateways and their configConnections are in rbac-gateways.bicep (resource group scope).
@@ -26,7 +25,7 @@ resource workspaceRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(resourceGroup().id, apimServiceName, 'apim-onboarding-workspace-operator')
   properties: {
     roleName: 'APIM onboarding workspace operator (${apimServiceName}, ${uniqueString(resourceGroup().id)})'
-    description: 'Create and delete workspaces of one APIM service; read the service and workspace links.'
+    description: 'Create and delete workspaces of one APIM service; read the service.'
     type: 'CustomRole'
     assignableScopes: [
       resourceGroup().id
@@ -38,7 +37,6 @@ resource workspaceRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
           'Microsoft.ApiManagement/service/workspaces/read'
           'Microsoft.ApiManagement/service/workspaces/write'
           'Microsoft.ApiManagement/service/workspaces/delete'
-          'Microsoft.ApiManagement/service/workspaceLinks/read'
         ]
         notActions: []
         dataActions: []
