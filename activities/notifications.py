@@ -1,7 +1,9 @@
 """Status notifications on the Service Bus topic ``onboarding-events`` (DESIGN.md §1).
 
-Correlation id = ticket id, subject = the milestone, and a message id derived from the run and
-the milestone, so a retried publish is dropped by the topic's duplicate detection.
+Each event is a CloudEvents 1.0 structured JSON message (shared/cloud_events.py). Correlation
+id = ticket id, subject = the milestone's kind, and the message id is the CloudEvent's id,
+derived from the run and the milestone, so a retried publish is dropped by the topic's
+duplicate detection.
 
 One sender per topic is kept for the life of the worker process, as the Functions guidance on
 client reuse asks: opening an AMQP connection, a CBS token exchange and a link costs about a
@@ -18,26 +20,28 @@ from typing import Any
 
 from azure.servicebus import ServiceBusMessage
 
+from shared import cloud_events
 from shared.azure_clients import SERVICEBUS_SETTING, on_reset, servicebus_client
 
 TOPIC_SETTING = "EVENTS_TOPIC"
 DEFAULT_TOPIC = "onboarding-events"
-_MILESTONE_KEYS = ("instanceId", "kind", "step", "at")
+SCHEMA_BASE_SETTING = "EVENT_SCHEMA_BASE"
 
 
 def event_message(event: dict[str, Any]) -> ServiceBusMessage:
+    """The event as a CloudEvents 1.0 structured JSON message (shared/cloud_events.py)."""
     kind = str(event.get("kind", "status"))
     ticket = str(event.get("ticketId", ""))
-    # A rejected message has no run: its event is keyed by the queue message it answers
-    # (stable over redeliveries), so two rejections in the same instant are not taken for one.
-    keys = ("kind", "sequenceNumber", "messageId") if kind == "rejected" else _MILESTONE_KEYS
-    message_id = ":".join(str(event.get(k, "")) for k in keys)[:128]
+    base = os.environ.get(SCHEMA_BASE_SETTING, "").strip() or cloud_events.DEFAULT_SCHEMA_BASE
+    ce = cloud_events.envelope(event, base)
     return ServiceBusMessage(
-        json.dumps(event, sort_keys=True),
-        content_type="application/json",
+        json.dumps(ce, sort_keys=True),
+        content_type=cloud_events.CONTENT_TYPE,
         correlation_id=ticket or None,
         subject=kind,
-        message_id=message_id,
+        # The CloudEvent's id: the same milestone published again is dropped by the topic's
+        # duplicate detection, and a consumer can deduplicate on it too.
+        message_id=ce["id"],
         application_properties={"kind": kind, "ticketId": ticket,
                                 "instanceId": str(event.get("instanceId", ""))},
     )  # fmt: skip

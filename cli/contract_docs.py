@@ -1,9 +1,9 @@
 """Writes (or checks) the generated contract documents in docs/ (``make schema``).
 
-docs/request.schema.json (the request), docs/openapi.json (the HTTP API), docs/problems/ (one
-page per problem type). Each is
-generated from the code that answers with it, so a test (tests/unit/test_contract_docs.py)
-fails whenever the committed copy and the code disagree: run ``make schema`` and commit.
+docs/request.schema.json (the request), docs/openapi.json (the HTTP API), docs/events/ (a
+JSON Schema per event kind), docs/problems/ (one page per problem type). Each is generated from
+the code that answers with it, so a test (tests/unit/test_problem_types.py) fails whenever the
+committed copy and the code disagree: run ``make schema`` and commit.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from shared import problem_types
+from shared import cloud_events, problem_types
 from shared.openapi import document
 from shared.request import json_schema
 
@@ -26,6 +26,10 @@ def _json(value: object) -> str:
     return json.dumps(value, indent=2, sort_keys=True) + "\n"
 
 
+def _event_schema(kind: str) -> str:
+    return _json(cloud_events.json_schema(kind))
+
+
 def documents() -> dict[Path, Callable[[], str]]:
     """Every generated file and how to make its text."""
     docs: dict[Path, Callable[[], str]] = {
@@ -33,6 +37,8 @@ def documents() -> dict[Path, Callable[[], str]]:
         DOCS / "openapi.json": lambda: _json(document()),
         DOCS / "problems" / "README.md": problem_types.index_markdown,
     }
+    for event_kind in cloud_events.KINDS:
+        docs[DOCS / "events" / f"{event_kind}.schema.json"] = partial(_event_schema, event_kind)
     for kind in problem_types.PROBLEM_TYPES:
         docs[DOCS / "problems" / f"{kind.slug}.md"] = partial(problem_types.markdown, kind)
     return docs

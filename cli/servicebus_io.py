@@ -203,8 +203,16 @@ def describe_sent(sent: Sent, queue: str = QUEUE) -> list[str]:
 # -- events ------------------------------------------------------------------------------------
 
 
+def event_data(body: Any) -> Any:
+    """The event inside a CloudEvents 1.0 envelope (its ``data``); any other body as it is."""
+    if isinstance(body, dict) and body.get("specversion") and isinstance(body.get("data"), dict):
+        return body["data"]
+    return body
+
+
 def event_line(body: Any, message: Any = None) -> str:
     """time, kind, ticket, instance, then the step or a summary of the event."""
+    body = event_data(body)
     if not isinstance(body, dict):
         subject = getattr(message, "subject", None) or "?"
         return f"{'-':<25}  {subject:<17}  (not JSON) {str(body)[:200]}"

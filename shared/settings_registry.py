@@ -136,6 +136,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PROBLEM_TYPE_BASE", "URL prefix", "/api/problems/",
             "Where the `type` URIs of problem details point (docs/problems/): by default the "
             "app's own pages; e.g. a published copy of docs/problems/.", deploy="optional"),
+    Setting("EVENT_SCHEMA_BASE", "URI prefix", "urn:apim-workspace-onboarding:events:",
+            "The `dataschema` of each status event (docs/events/<kind>.schema.json): e.g. where "
+            "docs/events/ is published.", deploy="optional"),
     Setting("APPLICATIONINSIGHTS_CONNECTION_STRING", "connection string", "",
             "Application Insights ingestion endpoint (local auth is disabled; not a secret); "
             "absent = the app exports no telemetry of its own (local runs).",

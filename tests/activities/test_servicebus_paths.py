@@ -13,6 +13,7 @@ from azure.servicebus import ServiceBusClient
 
 from activities.notifications import publish_event
 from simulator.servicebus import ServiceBusSimulator
+from tests.cloud_event_check import event_data
 from tests.unit.test_function_app import _INDEXED  # noqa: F401 - index once per process
 from tests.unit.test_triggers import FakeClient
 from triggers import servicebus
@@ -42,7 +43,7 @@ def test_event_is_published_with_ticket_as_correlation_id(bus):
     [message] = _receive(bus)
     assert message.correlation_id == "CHG1"
     assert message.subject == "succeeded"
-    assert json.loads(str(message))["instanceId"] == "onboard-chg1"
+    assert event_data(message)["instanceId"] == "onboard-chg1"
 
 
 def _deliver(body: bytes, client: FakeClient) -> None:
@@ -57,7 +58,7 @@ def test_poison_message_is_completed_as_a_rejected_event_and_starts_nothing(bus)
     _deliver(b'{"ticketId": "CHG 9", "team": ""}', client)
     assert client.started == []
     [event] = _receive(bus, "audit")
-    body = json.loads(str(event))
+    body = event_data(event)
     assert body["kind"] == "rejected"
     assert {"ticketId", "team"} <= {e["field"] for e in body["errors"]}
     assert '"CHG 9"' in body["body"]  # the original payload is kept, so nothing is lost
