@@ -202,12 +202,32 @@ def serve(args: argparse.Namespace) -> int:
             ) from None
         raise
     try:
-        print("READY " + json.dumps(stack.ready_info()), flush=True)
+        info = stack.ready_info()
+        print("READY " + json.dumps(info), flush=True)
+        # How a browser is signed in locally (README "Dashboard"); stderr keeps READY first.
+        print(sign_in_note(str(info.get("dashboard")), args.local_principal), file=sys.stderr,
+              flush=True)  # fmt: skip
         while not stop.wait(0.5):
             pass
     finally:
         stack.stop()
     return 0
+
+
+def sign_in_note(dashboard: str, local_principal: str | None) -> str:
+    """What ``onboard serve`` says about signing in to the dashboard locally."""
+    if local_principal:
+        return (
+            f"dashboard {dashboard}: every request without a principal of its own is signed in "
+            f"as a local user with the app roles {local_principal} (--local-principal)"
+        )
+    return (
+        f"dashboard {dashboard}: there is no Entra ID locally; the page's Sign in link opens "
+        "devhost's local sign-in (/.auth/login/aad), where you choose the local user's app "
+        "roles (kept in a cookie until /.auth/logout), or restart with --local-principal "
+        "Onboarding.Operator to sign every browser request in; onboard commands sign "
+        "themselves in"
+    )
 
 
 def submit(args: argparse.Namespace) -> int:

@@ -26,6 +26,8 @@ from aiohttp import web
 from devhost.app_index import AppIndex, FunctionEntry
 from devhost.invocation import build_kwargs, call_async
 from devhost.local_auth import with_local_principal
+from devhost.local_signin import add_routes as add_signin_routes
+from devhost.local_signin import cookie_principal
 from devhost.management import Management, ManagementError
 from devhost.routing import Router
 
@@ -93,6 +95,7 @@ class HttpFront:
         self._management_routes(app, WEBHOOK_PREFIX)
         if self.stats is not None:
             app.router.add_get("/_devhost/stats", self.stats_view)
+        add_signin_routes(app)  # the dashboard's Sign in link, locally (devhost/local_signin.py)
         prefix = "/" + self.index.route_prefix if self.index.route_prefix else ""
         # [\s\S], not ".": a path with an encoded newline (%0A) is still the app's to answer.
         app.router.add_route("*", prefix + r"/{tail:[\s\S]*}", self.trigger)
@@ -314,7 +317,9 @@ class HttpFront:
         http_request = func.HttpRequest(
             method=request.method,
             url=str(request.url),
-            headers=with_local_principal(dict(request.headers), self.local_principal),
+            headers=with_local_principal(
+                dict(request.headers), self.local_principal or cookie_principal(request)
+            ),
             params=dict(request.query),
             route_params=route_params,
             body=await request.read(),

@@ -140,6 +140,7 @@ class RunView(WireModel):
     waiting_for: WaitingFor | None = None
     doing: str | None = None  # what the run works on or waits for now (not an operator)
     until: str | None = None  # when ``doing`` (or the operator wait) ends at the latest
+    asks: dict[str, Any] | None = None  # what the operator decides on (approval: the summary)
     steps: list[StepView] = Field(default_factory=list)
     error: str | None = None  # why the run failed (the failed step's error)
     leftovers: list[str] = Field(default_factory=list)  # CompensationFailed: still there
@@ -366,6 +367,8 @@ def run_view(
         hostname=(output or {}).get("hostname") or custom.get("hostname"),
         current_step=None if not active else custom.get("step"),
         waiting_for=wait, doing=doing, until=custom.get("until") if active else None,
+        asks=custom.get("asks") if wait is not None and isinstance(custom.get("asks"), Mapping)
+        else None,
         steps=steps, error=error, leftovers=list((output or {}).get("leftovers") or []),
         runtime_status=runtime, created_time=created_time, last_updated_time=last_updated_time,
         output=dict(output) if output is not None else None, **facts,

@@ -28,8 +28,12 @@ def _item(n: int) -> dict[str, Any]:
     return {
         "id": f"onboard-chg-{n}", "ticketId": f"CHG-{n}", "team": "payments <b>x</b>",
         "workspace": f"ws-{n}", "apimServiceId": "/subscriptions/s/apim", "mode": "injection",
-        "status": "Running", "outcome": None, "step": "approval",
-        "waitingFor": "approval to create the gateway", "requestedBy": "alice@contoso.example",
+        "status": "Running", "outcome": "WaitingOnOperator", "step": "approval",
+        "waitingFor": {"event": "approval-1", "kind": "approval",
+                       "what": "approval to create the gateway",
+                       "deadline": "2026-01-04T08:00:00+00:00", "step": "approval",
+                       "action": "approve or reject"},
+        "doing": None, "until": None, "requestedBy": "alice@contoso.example",
         "createdAt": "2026-01-01T08:00:00+00:00", "updatedAt": "2026-01-01T08:01:00+00:00",
     }  # fmt: skip
 
@@ -61,7 +65,7 @@ def test_list_filters_paging_counts_and_escaping(stack: LocalStack, page: Any) -
     page.route("**/api/onboardings?*", onboardings)
     page.route(
         "**/api/onboardings/counts",
-        lambda route: _json(route, {"Running": 3, "Completed": 0, "waitingOnOperator": 2}),
+        lambda route: _json(route, {"Running": 3, "Succeeded": 0, "WaitingOnOperator": 2}),
     )
     page.goto(stack.dashboard_url)
     rows = page.locator("#runs tbody tr")
@@ -69,7 +73,10 @@ def test_list_filters_paging_counts_and_escaping(stack: LocalStack, page: Any) -
     # Data goes in as text: markup in a value is shown, never parsed.
     assert page.locator("#runs tbody b").count() == 0
     assert "payments <b>x</b>" in rows.first.inner_text()
-    assert page.locator('[data-count="waitingOnOperator"] .count-n').inner_text() == "2"
+    assert page.locator('[data-count="WaitingOnOperator"] .count-n').inner_text() == "2"
+    # The row says what the run waits for: the event and its deadline (issue 14).
+    now = rows.first.locator('td[data-col="now"]').inner_text()
+    assert "approval to create the gateway (event approval-1 by 2026-01-04 08:00Z)" in now
 
     page.get_by_role("button", name="More runs").click()
     expect(rows).to_have_count(3)
@@ -77,20 +84,24 @@ def test_list_filters_paging_counts_and_escaping(stack: LocalStack, page: Any) -
     expect(page.get_by_role("button", name="More runs")).to_be_hidden()
 
     page.get_by_label("Ticket").fill("CHG-2")
-    page.locator("#filters select[name=status]").select_option("Running")
+    page.locator("#filters select[name=outcome]").select_option("Running")
     page.get_by_label("From").fill("2026-01-01T07:00")
     page.get_by_role("button", name="Apply filters").click()
     expect(rows).to_have_count(1)
     sent = queries[-1]
-    assert sent["ticket"] == ["CHG-2"] and sent["status"] == ["Running"]
+    assert sent["ticket"] == ["CHG-2"] and sent["outcome"] == ["Running"]
     assert sent["from"] == ["2026-01-01T07:00:00.000Z"]
     screenshot(page, "11-contract-list")
 
 
 def test_actions_send_the_documented_bodies_and_show_problems(stack: LocalStack, page: Any) -> None:
     run = {
-        "id": "onboard-chg-9", "runtimeStatus": "Running", "currentStep": "dns",
-        "waitingFor": "the gateway's private IP (ARM does not expose it)",
+        "id": "onboard-chg-9", "outcome": "WaitingOnOperator", "runtimeStatus": "Running",
+        "currentStep": "dns",
+        "waitingFor": {"event": "private_ip-1", "kind": "private_ip",
+                       "what": "the gateway's private IP (ARM does not expose it)",
+                       "deadline": "2026-01-02T08:00:00+00:00", "step": "dns",
+                       "action": "supply the gateway's private IP: onboard supply ..."},
         "until": "2026-01-02T08:00:00+00:00", "createdTime": "2026-01-01T08:00:00+00:00",
         "lastUpdatedTime": "2026-01-01T11:00:00+00:00", "output": None,
         "steps": [
@@ -138,6 +149,10 @@ def test_actions_send_the_documented_bodies_and_show_problems(stack: LocalStack,
     dialog.get_by_label("Private IP address").fill("10.20.1.9")
     dialog.get_by_role("button", name="Supply private IP").click()
     expect(page.locator("#notice")).to_contain_text("accepted (HTTP 202)")
+    # The page shows the answer at once: the run still says it waits (the stub does not move
+    # on), but the answered wait offers no second answer (issue 14).
+    expect(ip_button).to_be_disabled()
+    expect(page.locator('[data-state="answered"]')).to_contain_text("private_ip-1")
     assert posted == [
         ("/api/onboardings/onboard-chg-9/events/private_ip", {"ip": "8.8.8.8"}),
         ("/api/onboardings/onboard-chg-9/events/private_ip", {"ip": "10.20.1.9"}),

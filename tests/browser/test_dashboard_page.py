@@ -12,6 +12,11 @@ from cli.stack import LocalStack, StackOptions
 from tests.browser.conftest import screenshot
 from tests.devhost.conftest import http
 
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `browser` fixture skips every test with the reason
+    expect = None  # type: ignore[assignment]
+
 
 @pytest.fixture
 def anonymous_stack(tmp_path: Path) -> Iterator[LocalStack]:
@@ -56,3 +61,17 @@ def test_without_a_session_the_api_problem_offers_sign_in(
     link = alert.get_by_role("link", name="Sign in")
     assert link.get_attribute("href").startswith("/.auth/login/aad?post_login_redirect_uri=")
     screenshot(page, "01-sign-in-required")
+
+    # Locally the link works (issue 14): devhost's stand-in for Easy Auth's sign-in page says
+    # there is no Entra ID here and lets the developer choose the local user's app roles.
+    link.click()
+    expect(page.get_by_role("heading", name="Local sign-in (devhost)")).to_be_visible()
+    assert "--local-principal" in page.content()
+    page.get_by_label("Onboarding.Operator").uncheck()
+    page.get_by_label("Onboarding.Reader").check()
+    screenshot(page, "01b-local-sign-in")
+    page.get_by_role("button", name="Sign in locally").click()
+    page.wait_for_url("**/api/dashboard#/runs/CHG-0000")
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("No such onboarding")  # signed in: a Reader may look
+    expect(alert).not_to_contain_text("Sign in required")

@@ -82,9 +82,16 @@ def test_list_shows_the_runs_and_counts_and_filters_by_ticket(finished: Any, pag
     shown = set(rows.evaluate_all("rows => rows.map(r => r.dataset.id)"))
     assert shown == set(ids.values())
     counts = http("GET", f"{stack.api_url}/onboardings/counts").body
-    completed = page.locator('[data-count="Completed"] .count-n')
-    assert completed.inner_text() == str(counts["Completed"]) == "3"
-    assert page.locator('[data-count="Compensated"] .count-n').inner_text() == "1"
+    # Counts by outcome (issue 14); each filters the list to exactly its runs.
+    outcomes = {_view(stack, i)["outcome"] for i in ids.values()}
+    for key in ("Succeeded", "Compensated"):
+        shown = page.locator(f'[data-count="{key}"] .count-n').inner_text()
+        assert shown == str(counts[key])
+    assert counts["Compensated"] >= 1 and "Compensated" in outcomes
+    page.locator('[data-count="Compensated"]').click()
+    expect(rows).to_have_count(counts["Compensated"])
+    page.locator('[data-count="Compensated"]').click()  # again: the filter is cleared
+    expect(rows).to_have_count(3)
     assert "Last refreshed" in page.locator("#refresh-state").inner_text()
     screenshot(page, "02-run-list")
 
@@ -186,6 +193,12 @@ def test_approve_through_the_confirmation_dialog(waiting: Any, page: Any) -> Non
     assert page.locator('.tl-bar[data-step="approval"]').get_attribute("data-kind") == "operator"
     assert page.get_by_role("button", name="Supply private IP").is_disabled()
 
+    # The approver sees what they approve: the run's own request summary (asks.approval).
+    summary = page.locator("#asks")
+    expect(summary).to_contain_text("gw-payments")
+    expect(summary).to_contain_text("injection")
+    expect(page.locator('[data-state="waiting"]')).to_contain_text("approval-1")
+
     approve.click()
     dialog = page.get_by_role("dialog")
     dialog.wait_for()
@@ -197,6 +210,10 @@ def test_approve_through_the_confirmation_dialog(waiting: Any, page: Any) -> Non
     dialog.get_by_role("button", name="Approve").click()
     page.locator("#notice").wait_for()
     assert "accepted" in page.locator("#notice").inner_text()
+    # The clock is held: the run has not taken the answer yet, but the page offers no second
+    # Approve (issue 14: no stale Approve after approving).
+    expect(approve).to_be_disabled()
+    expect(page.locator('[data-state="answered"]')).to_contain_text("approval-1")
 
     assert stack.host is not None
     advance_until(stack.host, lambda: _step(stack, run_id, "approval").get("status") == "succeeded")
@@ -204,6 +221,14 @@ def test_approve_through_the_confirmation_dialog(waiting: Any, page: Any) -> Non
     row = page.locator('#steps tbody tr[data-step="approval"]')
     expect(row).to_contain_text("succeeded")
     screenshot(page, "07-approved")
+
+    # During the hours-long build the list row names the live step and what it waits for.
+    advance_until(stack.host, lambda: _waiting_for(stack, run_id, "gateway build"))
+    page.goto(stack.dashboard_url)
+    listed = page.locator(f'#runs tbody tr[data-id="{run_id}"]')
+    expect(listed.locator('td[data-col="step"]')).to_have_text("wait")
+    expect(listed.locator('td[data-col="now"]')).to_contain_text("gateway build until")
+    screenshot(page, "07b-list-during-the-build")
 
 
 def test_terminate_with_compensation_through_the_dialog(waiting: Any, page: Any) -> None:

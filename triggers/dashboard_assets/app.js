@@ -1,14 +1,19 @@
 // Onboarding dashboard: vanilla JS module, same-origin fetch to the operator API.
 // Every value from the API reaches the DOM through textContent or attributes (no HTML parsing).
+// The words are the status model's (shared/status_model.py): a run's outcome, each step's status.
 
 const API = location.pathname.replace(/\/dashboard\/?$/, "");
 const REFRESH_MS = 5000;
 const RUNNING = new Set(["Pending", "Running", "ContinuedAsNew", "Suspended"]);
+const ACTIVE = new Set(["Running", "WaitingOnOperator", "Compensating"]);
 const COUNT_KEYS = [
-  "Pending", "Running", "Completed", "Failed", "Terminated", "Succeeded", "Compensated",
-  "waitingOnOperator",
+  "Running", "WaitingOnOperator", "Compensating", "Succeeded", "Compensated",
+  "CompensationFailed", "Failed", "Terminated",
 ];
-const COUNT_LABELS = { waitingOnOperator: "Waiting on operator" };
+const COUNT_LABELS = {
+  WaitingOnOperator: "Waiting on operator",
+  CompensationFailed: "Compensation failed",
+};
 
 const $ = (id) => document.getElementById(id);
 
@@ -23,6 +28,10 @@ const state = {
   runId: null,
   run: null,
   timeline: null,
+  // Operator waits answered from this page (their event names): the run takes the answer at
+  // its next episode, so until a refresh shows the wait gone, the page says it was answered
+  // and offers no second answer.
+  answered: new Map(),
 };
 
 // ---- DOM helpers ------------------------------------------------------------------------------
@@ -229,18 +238,16 @@ async function loadCounts() {
   const list = clear($("counts"));
   for (const key of COUNT_KEYS) {
     const n = data && typeof data[key] === "number" ? data[key] : 0;
-    const filterable = key !== "waitingOnOperator";
-    const pressed = filterable && state.filters.status === key;
+    const pressed = state.filters.outcome === key;
     const button = el(
       "button",
       {
         type: "button",
         class: `st-${key}`,
-        "aria-pressed": filterable ? String(pressed) : undefined,
-        disabled: !filterable,
-        title: filterable ? `Show only ${key} runs` : "Runs waiting for an operator's decision",
+        "aria-pressed": String(pressed),
+        title: `Show only the runs whose outcome is ${COUNT_LABELS[key] || key}`,
         "data-count": key,
-        onclick: filterable ? () => filterByStatus(pressed ? "" : key) : undefined,
+        onclick: () => filterByOutcome(pressed ? "" : key),
       },
       COUNT_LABELS[key] || key,
       el("span", { class: "count-n", text: n }),
@@ -249,9 +256,24 @@ async function loadCounts() {
   }
 }
 
-function filterByStatus(status) {
-  $("filters").elements.status.value = status;
+function filterByOutcome(outcome) {
+  $("filters").elements.outcome.value = outcome;
   applyFilters();
+}
+
+function waitText(wait) {
+  // A row's or a view's operator wait: what is asked, the event, the deadline.
+  if (!wait) return "";
+  if (typeof wait === "string") return wait;
+  const by = wait.deadline ? ` by ${fmtTime(wait.deadline)}` : "";
+  return `${wait.what || wait.kind} (event ${wait.event}${by})`;
+}
+
+function nowText(run) {
+  // What an active run waits for or works on now; "" for a finished one.
+  if (run.waitingFor) return `waits for ${waitText(run.waitingFor)}`;
+  if (run.doing) return `${run.doing}${run.until ? ` until ${fmtTime(run.until)}` : ""}`;
+  return "";
 }
 
 async function loadList(more) {
@@ -281,6 +303,7 @@ function renderList() {
   for (const run of state.items) {
     const status = run.outcome || run.status;
     const link = el("a", { href: `#/runs/${encodeURIComponent(run.id)}`, text: run.ticketId || run.id });
+    const now = nowText(run);
     body.append(
       el(
         "tr",
@@ -289,9 +312,9 @@ function renderList() {
         el("td", { text: run.team || "" }),
         el("td", { text: run.workspace || "" }),
         el("td", { text: run.mode || "" }),
-        el("td", {}, badge(status || "", status), run.outcome && run.status !== "Completed" ? ` ${run.status}` : ""),
-        el("td", { text: run.step || "" }),
-        el("td", { text: run.waitingFor || "", title: run.waitingFor || undefined }),
+        el("td", { "data-col": "outcome" }, badge(status || "", status)),
+        el("td", { "data-col": "step", text: run.step || "" }),
+        el("td", { "data-col": "now", class: run.waitingFor ? "waits" : undefined, text: now, title: now || undefined }),
         el("td", { text: run.requestedBy || "" }),
         el("td", { text: fmtTime(run.createdAt) }),
         el("td", { text: fmtTime(run.updatedAt) }),
@@ -321,13 +344,11 @@ async function more() {
 
 // ---- run page ---------------------------------------------------------------------------------
 
-function operatorEvent(waitingFor) {
-  const text = String(waitingFor || "").toLowerCase();
-  if (text.includes("approval")) return "approval";
-  if (text.includes("private ip")) return "private_ip";
-  if (text.includes("stalled")) return "stalled_decision";
-  if (text.includes("failed") && text.includes("retry")) return "failed_decision";
-  return null;
+function operatorEvent(run) {
+  // The kind of operator wait open now, unless this page already answered it.
+  const wait = run.waitingFor;
+  if (!wait || typeof wait !== "object" || state.answered.has(wait.event)) return null;
+  return wait.kind || null;
 }
 
 async function loadRun(id) {
@@ -344,30 +365,139 @@ async function loadRun(id) {
 
 function renderRun() {
   const run = state.run;
-  const output = run.output || {};
+  // A wait that is no longer open needs no "answered" note any more.
+  const open = run.waitingFor && run.waitingFor.event;
+  for (const event of [...state.answered.keys()]) {
+    if (event !== open && event !== "terminated") state.answered.delete(event);
+  }
   $("run-title").textContent = `Run ${run.id}`;
   const summary = clear($("run-summary"));
+  const outcome = run.outcome || run.runtimeStatus || "";
   const rows = [
-    ["Status", badge(run.runtimeStatus || "", run.runtimeStatus)],
-    ["Outcome", output.outcome ? badge(output.outcome, output.outcome) : "—"],
+    ["Outcome", badge(COUNT_LABELS[outcome] || outcome, outcome)],
+    ["Ticket", run.ticketId || "—"],
+    ["Team", run.team || "—"],
+    ["Workspace", run.workspace || "—"],
+    ["Gateway hostname", run.hostname || "—"],
     ["Current step", run.currentStep || "—"],
-    ["Waiting for", run.waitingFor || "—"],
-    ["Until", run.until ? fmtTime(run.until) : "—"],
+    ["Waiting for", run.waitingFor ? waitText(run.waitingFor) : "—"],
+    ["Working on", run.doing ? nowText({ doing: run.doing, until: run.until }) : "—"],
+    ["Runtime status", el("span", { class: "muted", text: `${run.runtimeStatus || ""} (Durable)` })],
     ["Created", fmtTime(run.createdTime)],
     ["Last updated", fmtTime(run.lastUpdatedTime)],
   ];
   for (const [name, value] of rows) summary.append(el("dt", { text: name }), el("dd", {}, value));
+  renderState(run);
+  renderAsks(run);
   renderActions(run);
   renderTimeline(run, state.timeline);
   renderSteps(run.steps || []);
   $("output").textContent = run.output ? JSON.stringify(run.output, null, 2) : "(none yet)";
 }
 
-function stepKind(step, run, waiting) {
+// One panel per state that needs attention, each drawn differently (class state-<kind>).
+function statePanels(run) {
+  const panels = [];
+  const steps = run.steps || [];
+  const wait = run.waitingFor && typeof run.waitingFor === "object" ? run.waitingFor : null;
+  if (wait && state.answered.has(wait.event)) {
+    panels.push(["answered", "Answer sent", [
+      `Your answer to ${wait.event} (${state.answered.get(wait.event)}) was accepted; the run takes it at its next step. This page refreshes on its own.`,
+    ]]);
+  }
+  for (const step of steps) {
+    if (step.status === "retrying") {
+      panels.push(["retrying", `Retrying ${step.name}`, [
+        `Attempt ${step.attempts} failed: ${step.lastError || "(no error text)"}`,
+        step.nextRetry ? `Next attempt at ${fmtTime(step.nextRetry)}` : "Next attempt soon",
+      ]]);
+    }
+    if (step.status === "held") {
+      panels.push(["held", `Held: ${step.name} cannot go on`, [
+        `${step.lastError || "The step failed."}`,
+        wait && !state.answered.has(wait.event) ? `To do: ${wait.action}` : "",
+        wait && wait.deadline ? `Undone on its own after ${fmtTime(wait.deadline)}` : "",
+      ]]);
+    }
+  }
+  if (wait && !state.answered.has(wait.event) && !steps.some((s) => s.status === "held")) {
+    panels.push(["waiting", "Waiting on an operator", [
+      `${wait.what} — send event ${wait.event}${wait.deadline ? ` by ${fmtTime(wait.deadline)}` : ""}`,
+      `To do: ${wait.action}`,
+    ]]);
+  }
+  if (run.outcome === "Compensating") {
+    const undoing = steps.find((s) => s.status === "undoing");
+    panels.push(["compensating", "Compensating: undoing what the run made", [
+      undoing ? `Undoing ${undoing.name}: ${run.doing || ""}` : run.doing || "",
+      run.error ? `Because: ${run.error}` : "",
+    ]]);
+  }
+  if (run.outcome === "CompensationFailed") {
+    panels.push(["compensation-failed", "Compensation failed: resources left behind", [
+      ...(run.leftovers || []).map((id) => `Left: ${id}`),
+      "To do: fix the cause named in the steps' errors, then Retry compensation (onboard compensate).",
+    ]]);
+  }
+  if (run.outcome === "Compensated" || run.outcome === "Failed") {
+    if (run.error) panels.push(["failed", `${run.outcome}: nothing is left behind`, [run.error]]);
+  }
+  return panels;
+}
+
+function renderState(run) {
+  const box = clear($("run-state"));
+  for (const [kind, title, lines] of statePanels(run)) {
+    box.append(
+      el(
+        "div",
+        { class: `state state-${kind}`, "data-state": kind },
+        el("h3", { text: title }),
+        ...lines.filter(Boolean).map((t) => el("p", { text: t })),
+      ),
+    );
+  }
+  box.hidden = !box.firstChild;
+}
+
+function renderAsks(run) {
+  // What the approver decides on: the request summary the run asks about (asks.approval).
+  const section = $("asks");
+  const body = clear($("asks-body"));
+  const asks = run.asks && run.asks.approval;
+  section.hidden = !asks;
+  if (!asks) return;
+  const gateway = asks.gateway || {};
+  const cost = asks.monthlyCost;
+  const rows = [
+    ["Ticket", asks.ticketId],
+    ["Team", asks.team],
+    ["Requested by", asks.requestedBy],
+    ["Workspace", asks.workspace],
+    ["Gateway", gateway.shared ? `shared: ${gateway.id}` : `new: ${gateway.name}, ${gateway.units} unit(s)`],
+    ["Network mode", asks.networkMode],
+    ["Subnet", asks.subnetId || "—"],
+    ["Private DNS", asks.privateDns || "—"],
+    ["Monthly cost", !cost ? "—" : cost.known ? `${cost.amount} ${cost.currency} (${cost.units} x ${cost.unitPrice})` : `unknown: ${cost.why}`],
+  ];
+  for (const [name, value] of rows) body.append(el("dt", { text: name }), el("dd", { text: value ?? "—" }));
+  const grants = Array.isArray(asks.grants) ? asks.grants : [];
+  const more = (asks.grantCount || grants.length) - grants.length;
+  body.append(
+    el("dt", { text: `Grants (${asks.grantCount ?? grants.length})` }),
+    el("dd", {}, el("ul", { class: "plain" }, ...grants.map((g) => el("li", { text: g })),
+      more > 0 ? el("li", { class: "muted", text: `and ${more} more` }) : null)),
+  );
+}
+
+function stepKind(step, run) {
   if (step.status === "failed" || step.status === "undo-failed") return "failed";
   if (step.status === "undone") return "undone";
-  const current = RUNNING.has(run.runtimeStatus) && run.currentStep === step.name;
-  if (step.status === "stalled" || (current && operatorEvent(waiting))) return "operator";
+  if (step.status === "undoing") return "undoing";
+  if (step.status === "retrying") return "retrying";
+  if (step.status === "held" || step.status === "stalled") return "held";
+  const current = ACTIVE.has(run.outcome) && run.currentStep === step.name;
+  if (current && run.waitingFor) return "operator";
   if (step.name === "wait") return "build";
   if (step.status === "succeeded") return "succeeded";
   return "running";
@@ -377,7 +507,6 @@ function renderTimeline(run, timeline) {
   const box = clear($("timeline"));
   const source = timeline || run;
   const steps = source.steps || run.steps || [];
-  const waiting = (timeline && timeline.waitingFor) || run.waitingFor;
   const start = Date.parse(source.createdTime || run.createdTime);
   const running = RUNNING.has(run.runtimeStatus);
   let end = Date.parse((timeline && timeline.now) || run.lastUpdatedTime);
@@ -413,13 +542,15 @@ function renderTimeline(run, timeline) {
     } else {
       const ended = Date.parse(step.ended);
       const stop = Number.isNaN(ended) ? end : ended;
-      const kind = stepKind(step, run, waiting);
+      const kind = stepKind(step, run);
       const what =
         kind === "operator"
-          ? `waiting on operator: ${waiting || step.status}`
+          ? `waiting on operator: ${waitText(run.waitingFor) || step.status}`
           : kind === "build"
             ? "gateway build wait"
-            : step.status;
+            : kind === "retrying"
+              ? `retrying (attempt ${step.attempts} failed)`
+              : step.status;
       const label = `${step.name}: ${what}, ${fmtDuration(stop - begun)}`;
       track.append(
         el("div", {
@@ -454,9 +585,11 @@ function renderSteps(steps) {
         el("th", { scope: "row", text: step.name }),
         el("td", {}, badge(step.status || "", step.status)),
         el("td", { text: step.attempts ?? "" }),
+        el("td", { text: step.retries ?? "" }),
         el("td", { text: fmtTime(step.started) }),
         el("td", { text: fmtTime(step.ended) }),
-        el("td", { class: "error", text: step.error || "" }),
+        el("td", { class: "error", text: step.lastError || step.error || "" }),
+        el("td", { text: fmtTime(step.nextRetry) }),
         el("td", { class: "ids" }, idList(step.created)),
         el("td", { class: "ids" }, idList(step.undone)),
       ),
@@ -477,8 +610,8 @@ async function loadHistory() {
 // ---- actions ----------------------------------------------------------------------------------
 
 function actionsFor(run) {
-  const running = RUNNING.has(run.runtimeStatus);
-  const event = running ? operatorEvent(run.waitingFor) : null;
+  const running = RUNNING.has(run.runtimeStatus) && !state.answered.has("terminated");
+  const event = running ? operatorEvent(run) : null;
   const id = run.id;
   const base = `/onboardings/${encodeURIComponent(id)}`;
   const reason = { name: "reason", label: "Reason (recorded in the run)", type: "text" };
@@ -514,7 +647,7 @@ function actionsFor(run) {
     },
     {
       label: "Retry compensation",
-      enabled: !running && (run.output || {}).outcome === "CompensationFailed",
+      enabled: !running && run.outcome === "CompensationFailed",
       what: `Runs the undo steps that failed in ${id} again (fix their cause first, e.g. a missing permission): a compensation run (${id}-cN) removes the leftovers listed in the output, ending Compensated, or CompensationFailed with what is still left.`,
       path: `${base}/compensate`,
       fields: [reason],
@@ -631,19 +764,32 @@ function confirmAction(action) {
 }
 
 async function perform(action, body) {
+  const wait = state.run && state.run.waitingFor;
   try {
-    const { status } = await api("POST", action.path, body);
+    const { status, data } = await api("POST", action.path, body);
     showProblem(null, "", "any");
     notice(`${action.label}: accepted (HTTP ${status}).`);
     if (action.path.endsWith("/purge")) {
       location.hash = "#/";
       return;
     }
+    // Show the action at once: the answered wait offers no second answer, a terminated run
+    // no more actions, a new run (retry, compensate) opens.
+    if (wait && typeof wait === "object" && !action.path.endsWith("/terminate")) {
+      state.answered.set(wait.event, action.label);
+    }
+    if (action.path.endsWith("/terminate") && !body.compensate) state.answered.set("terminated", action.label);
+    if (data && data.id && data.id !== state.runId) {
+      location.hash = `#/runs/${encodeURIComponent(data.id)}`;
+      return;
+    }
+    if (state.run) renderRun();
   } catch (err) {
     notice("");
     showProblem(err, action.label, "action");
   }
   await refresh();
+  setTimeout(() => refresh(), 1000); // the run has usually moved on by then
 }
 
 // ---- routing ----------------------------------------------------------------------------------
@@ -654,6 +800,7 @@ function route() {
   $("list-view").hidden = Boolean(state.runId);
   $("run-view").hidden = !state.runId;
   if (state.runId) {
+    state.answered.clear();
     $("history").open = false;
     $("history-body").textContent = "Open to load.";
     clear($("timeline"));
