@@ -10,6 +10,8 @@ when the operation failed.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
+import itertools
 import math
 import uuid
 from collections.abc import Callable
@@ -58,12 +60,26 @@ class Operation:
         return body
 
 
+def _ancestors(resource_id: str) -> list[str]:
+    """The lower-cased resource id and each of its parent paths (``/a/b/c``, ``/a/b``, ``/a``)."""
+    parts = resource_id.lower().rstrip("/").split("/")
+    return ["/".join(parts[:n]) for n in range(len(parts), 1, -1)]
+
+
 @dataclass
 class Operations:
-    """All operations of one simulator, keyed by id."""
+    """All operations of one simulator, keyed by id.
+
+    Running ones are also in a deadline heap (``tick`` pops only those whose time has come)
+    and indexed under every ancestor path of their resource (``pending_under``), so no request
+    scans every operation the simulator ever started.
+    """
 
     clock: Clock
     _ops: dict[str, Operation] = field(default_factory=dict)
+    _deadlines: list[tuple[dt.datetime, int, str]] = field(default_factory=list)
+    _under: dict[str, dict[str, Operation]] = field(default_factory=dict)
+    _order: itertools.count[int] = field(default_factory=itertools.count)
 
     def start(
         self,
@@ -93,6 +109,9 @@ class Operations:
             region=region,
         )
         self._ops[op.op_id] = op
+        heapq.heappush(self._deadlines, (op.ready_at, next(self._order), op.op_id))
+        for path in _ancestors(resource_id):
+            self._under.setdefault(path, {})[op.op_id] = op
         return op
 
     def get(self, op_id: str) -> Operation | None:
@@ -102,14 +121,28 @@ class Operations:
         if op.done:
             return
         op.ended = self.clock.now()
+        for path in _ancestors(op.resource_id):
+            running = self._under.get(path)
+            if running is not None:
+                running.pop(op.op_id, None)
+                if not running:
+                    del self._under[path]
         op.complete(op)
 
     def tick(self) -> None:
-        """End every operation whose time has come."""
+        """End every operation whose time has come (earliest first)."""
         now = self.clock.now()
-        for op in list(self._ops.values()):
-            if not op.done and now >= op.ready_at:
+        while self._deadlines and self._deadlines[0][0] <= now:
+            _, _, op_id = heapq.heappop(self._deadlines)
+            op = self._ops.get(op_id)
+            # An entry left by reschedule() may be earlier than the operation's time now.
+            if op is not None and not op.done and op.ready_at <= now:
                 self.finish(op)
+
+    def reschedule(self, op: Operation, ready_at: dt.datetime) -> None:
+        """Move a running operation's end (a fault rule changed a gateway's build time)."""
+        op.ready_at = ready_at
+        heapq.heappush(self._deadlines, (ready_at, next(self._order), op.op_id))
 
     def poll(self, op: Operation) -> Operation:
         if not op.done and op.polls >= op.polls_needed:
@@ -121,5 +154,11 @@ class Operations:
     def pending(self) -> list[Operation]:
         return [op for op in self._ops.values() if not op.done]
 
+    def pending_under(self, resource_id: str) -> list[Operation]:
+        """Running operations on ``resource_id`` or anything below it."""
+        return list(self._under.get(resource_id.lower().rstrip("/"), {}).values())
+
     def clear(self) -> None:
         self._ops.clear()
+        self._deadlines.clear()
+        self._under.clear()

@@ -618,7 +618,8 @@ class ApimBackend(Backend):
             op.error = rule.error if rule.outcome == "Failed" else None
             gw.build_error = op.error
         if rule.build_minutes is not None:
-            op.ready_at = gw.created + dt.timedelta(minutes=rule.build_minutes)
+            ready_at = gw.created + dt.timedelta(minutes=rule.build_minutes)
+            self.sim.operations.reschedule(op, ready_at)
         self.sim.operations.tick()
 
     # --- JSON forms -----------------------------------------------------------------------

@@ -655,11 +655,8 @@ class NetworkBackend(Backend):
 
     def _refuse_if_busy(self, vnet: _Vnet) -> None:
         """NRP serialises writes per VNet and answers 429 RetryableError meanwhile (§3.3)."""
-        prefix = key(str(vnet.rid))
-        for op in self.sim.operations.pending():
-            target = key(op.resource_id)
-            if target == prefix or target.startswith(prefix + "/"):
-                raise errors.retryable_another_operation(op.op_id, op.resource_id)
+        for op in self.sim.operations.pending_under(str(vnet.rid)):
+            raise errors.retryable_another_operation(op.op_id, op.resource_id)
 
     def _start(
         self,

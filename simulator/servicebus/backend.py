@@ -36,6 +36,8 @@ ClockFn = Callable[[], "float | dt.datetime"]
 DLQ_SUFFIX = "$DeadLetterQueue"
 TRANSFER_DLQ_SUFFIX = "$Transfer/$DeadLetterQueue"
 STATE_VERSION = 1
+# The journal is folded into the snapshot after this many lines at least.
+COMPACT_AFTER = 1000
 
 # Reasons the real service writes into DeadLetterReason.
 REASON_MAX_DELIVERY = "MaxDeliveryCountExceeded"
@@ -64,8 +66,15 @@ class StoredMessage:
     dead_letter_reason: str | None = None
     dead_letter_description: str | None = None
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # A change to a stored message marks it for the journal (incremental persistence).
+        object.__setattr__(self, name, value)
+        owner: _Messages | None = self.__dict__.get("_owner")
+        if owner is not None:
+            owner.touch(self.sequence_number)
+
     def to_json(self) -> dict[str, Any]:
-        out = dict(self.__dict__)
+        out = {k: v for k, v in self.__dict__.items() if k != "_owner"}
         out["bare"] = base64.b64encode(self.bare).decode("ascii")
         out["annotations"] = (
             None if self.annotations is None else base64.b64encode(self.annotations).decode("ascii")
@@ -81,7 +90,40 @@ class StoredMessage:
         return cls(**raw)
 
     def copy_for(self, sequence_number: int) -> StoredMessage:
-        return StoredMessage(**{**self.__dict__, "sequence_number": sequence_number})
+        fields = {k: v for k, v in self.__dict__.items() if k != "_owner"}
+        return StoredMessage(**{**fields, "sequence_number": sequence_number})
+
+
+class _Messages(dict[int, StoredMessage]):
+    """A store's messages by sequence number, noting which ones changed since the last save."""
+
+    def __init__(self, dirty: set[tuple[MessageStore, int]], store: MessageStore) -> None:
+        super().__init__()
+        self.dirty, self.store = dirty, store
+
+    def touch(self, number: int) -> None:
+        self.dirty.add((self.store, number))
+
+    def __setitem__(self, number: int, message: StoredMessage) -> None:
+        super().__setitem__(number, message)
+        object.__setattr__(message, "_owner", self)
+        self.touch(number)
+
+    def __delitem__(self, number: int) -> None:
+        message = self[number]
+        super().__delitem__(number)
+        if message.__dict__.get("_owner") is self:
+            object.__setattr__(message, "_owner", None)
+        self.touch(number)
+
+    def pop(self, number: int, *default: Any) -> Any:
+        if number not in self:
+            if default:
+                return default[0]
+            raise KeyError(number)
+        message = self[number]
+        del self[number]
+        return message
 
 
 @dataclass
@@ -96,19 +138,28 @@ class Delivered:
 class MessageStore:
     """A queue, a subscription or a dead-letter sub-queue: ordered messages and their locks."""
 
-    def __init__(self, path: str, settings: ReceivableSettings, *, is_dlq: bool = False) -> None:
+    def __init__(
+        self,
+        path: str,
+        settings: ReceivableSettings,
+        *,
+        is_dlq: bool = False,
+        dirty: set[tuple[MessageStore, int]] | None = None,
+    ) -> None:
         self.path = path
         self.settings = settings
         self.is_dlq = is_dlq
-        self.messages: dict[int, StoredMessage] = {}
+        self.messages: dict[int, StoredMessage] = _Messages(set() if dirty is None else dirty, self)
         self.next_sequence = 1
         self.dlq: MessageStore | None = None
         self.transfer_dlq: MessageStore | None = None
         if not is_dlq:
-            self.dlq = MessageStore(f"{path}/{DLQ_SUFFIX}", settings, is_dlq=True)
+            self.dlq = MessageStore(f"{path}/{DLQ_SUFFIX}", settings, is_dlq=True, dirty=dirty)
             # Nothing is ever auto-forwarded here, so the transfer DLQ stays empty; it exists
             # so that receivers asking for it get an empty entity, as on a real namespace.
-            self.transfer_dlq = MessageStore(f"{path}/{TRANSFER_DLQ_SUFFIX}", settings, is_dlq=True)
+            self.transfer_dlq = MessageStore(
+                f"{path}/{TRANSFER_DLQ_SUFFIX}", settings, is_dlq=True, dirty=dirty
+            )
 
     def children(self) -> Iterator[MessageStore]:
         yield self
@@ -173,8 +224,13 @@ class ServiceBusBackend:
         self.version = 0
         self.targets: dict[str, SendTarget] = {}
         self.stores: dict[str, MessageStore] = {}
+        # Messages changed since the last save, and whether a send target's numbering or
+        # duplicate-detection memory changed: the journal writes only these.
+        self._dirty: set[tuple[MessageStore, int]] = set()
+        self._targets_dirty = False
+        self._journal_lines = 0
         for name, queue in self.config.queues.items():
-            store = MessageStore(name, queue)
+            store = MessageStore(name, queue, dirty=self._dirty)
             self._register_store(store)
             self.targets[name.lower()] = SendTarget(
                 name,
@@ -187,7 +243,7 @@ class ServiceBusBackend:
         for name, topic in self.config.topics.items():
             subs = []
             for sub_name, sub in topic.subscriptions.items():
-                store = MessageStore(f"{name}/Subscriptions/{sub_name}", sub)
+                store = MessageStore(f"{name}/Subscriptions/{sub_name}", sub, dirty=self._dirty)
                 self._register_store(store)
                 subs.append(store)
             self.targets[name.lower()] = SendTarget(
@@ -200,6 +256,7 @@ class ServiceBusBackend:
             )
         if state_file is not None and state_file.exists():
             self._load()
+        self._dirty.clear()
 
     # ----------------------------------------------------------------- time and naming
 
@@ -302,6 +359,7 @@ class ServiceBusBackend:
             target.seen[incoming.message_id] = now
         number = target.next_sequence
         target.next_sequence += 1
+        self._targets_dirty = True
         ttl = incoming.ttl_ms / 1000.0 if incoming.ttl_ms else target.default_ttl
         scheduled = (
             incoming.scheduled_enqueue_ms / 1000.0 if incoming.scheduled_enqueue_ms else None
@@ -647,7 +705,48 @@ class ServiceBusBackend:
     def _changed(self) -> None:
         self.version += 1
         if self.state_file is not None:
+            self._persist()
+
+    @property
+    def journal_file(self) -> Path:
+        assert self.state_file is not None
+        return self.state_file.with_suffix(".journal")
+
+    def _persist(self) -> None:
+        """Append what changed to the journal; rewrite the snapshot once the journal is long.
+
+        One line per changed message (its state, or its removal) and, after a send, the send
+        targets' numbering and duplicate-detection memory: a change costs what it touched, not
+        the whole namespace. The snapshot is rewritten (and the journal emptied) when the
+        journal holds more lines than twice the stored messages, and at least COMPACT_AFTER.
+        """
+        lines = []
+        for store, number in sorted(self._dirty, key=lambda d: (d[0].path, d[1])):
+            message = store.messages.get(number)
+            entry: dict[str, Any] = {"store": store.path.lower(), "seq": number,
+                                     "next": store.next_sequence}  # fmt: skip
+            entry["message"] = None if message is None else message.to_json()
+            lines.append(json.dumps(entry))
+        self._dirty.clear()
+        if self._targets_dirty:
+            lines.append(json.dumps({"targets": self._targets_json()}))
+            self._targets_dirty = False
+        if not lines:
+            return
+        live = sum(len(s.messages) for s in self.stores.values())
+        assert self.state_file is not None
+        if not self.state_file.exists() or (
+            self._journal_lines + len(lines) > max(COMPACT_AFTER, 2 * live)
+        ):
             self._save()
+            return
+        with self.journal_file.open("a", encoding="utf-8") as journal:
+            journal.write("\n".join(lines) + "\n")
+        self._journal_lines += len(lines)
+
+    def _targets_json(self) -> dict[str, Any]:
+        return {key: {"next_sequence": t.next_sequence, "seen": t.seen}
+                for key, t in self.targets.items()}  # fmt: skip
 
     def _save(self) -> None:
         assert self.state_file is not None
@@ -670,6 +769,10 @@ class ServiceBusBackend:
         tmp = self.state_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(doc), encoding="utf-8")
         os.replace(tmp, self.state_file)
+        # The snapshot holds everything the journal said; a crash before this unlink replays
+        # the journal over it, which rewrites the same states.
+        self.journal_file.unlink(missing_ok=True)
+        self._journal_lines = 0
 
     def _load(self) -> None:
         assert self.state_file is not None
@@ -690,6 +793,35 @@ class ServiceBusBackend:
             for item in raw["messages"]:
                 message = StoredMessage.from_json(item)
                 store.messages[message.sequence_number] = message
+        self._replay_journal()
+
+    def _replay_journal(self) -> None:
+        """Apply the journal's lines, in order, over the snapshot just loaded."""
+        if not self.journal_file.exists():
+            return
+        for line in self.journal_file.read_text(encoding="utf-8").splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                log.warning("%s: a torn last line ignored", self.journal_file)
+                continue
+            self._journal_lines += 1
+            if "targets" in entry:
+                for key, raw in entry["targets"].items():
+                    target = self.targets.get(key)
+                    if target is not None:
+                        target.next_sequence = int(raw["next_sequence"])
+                        target.seen = {str(k): float(v) for k, v in raw["seen"].items()}
+                continue
+            store = self.stores.get(entry["store"])
+            if store is None:
+                continue
+            store.next_sequence = int(entry["next"])
+            number = int(entry["seq"])
+            if entry["message"] is None:
+                store.messages.pop(number, None)
+            else:
+                store.messages[number] = StoredMessage.from_json(entry["message"])
 
 
 def _iso(when: float) -> str:
