@@ -116,14 +116,19 @@ def test_every_filter_and_the_counts_over_real_runs(stack: Stack, sample) -> Non
         assert reply.body["errors"][0]["field"] == name
 
     counts = _get(stack, "/counts").body
-    assert counts == {"Pending": 0, "Running": 0, "Completed": 3, "Failed": 0, "Terminated": 0,
-                      "Succeeded": 2, "Compensated": 1, "waitingOnOperator": 0}  # fmt: skip
+    # Per outcome (issue 14), Durable's runtime statuses beside.
+    assert counts == {"Running": 0, "WaitingOnOperator": 0, "Compensating": 0, "Succeeded": 2,
+                      "Compensated": 1, "CompensationFailed": 0, "Failed": 0, "Terminated": 0,
+                      "runtimeStatus": {"Pending": 0, "Running": 0, "Completed": 3, "Failed": 0,
+                                        "Terminated": 0}}  # fmt: skip
 
     timeline = _get(stack, f"/{ids['injection']}/timeline").body
     assert {"id", "now", "createdTime", "steps", "waitingFor", "until"} <= set(timeline)
     assert {s["name"] for s in timeline["steps"]} >= {"preflight", "wait", "dns"}
-    assert set(timeline["steps"][0]) >= {"name", "status", "attempts", "started", "ended",
-                                         "error", "created", "undone"}  # fmt: skip
+    assert set(timeline["steps"][0]) >= {"name", "status", "attempts", "retries", "started",
+                                         "ended", "lastError", "nextRetry", "created",
+                                         "undone"}  # fmt: skip
+    assert timeline["outcome"] == "Succeeded"
     history = _get(stack, f"/{ids['failing']}/history").body
     instances = history["instances"]
     assert instances[0]["id"] == ids["failing"] and instances[0]["name"] == "onboarding_saga"
