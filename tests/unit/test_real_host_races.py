@@ -39,8 +39,9 @@ def races(monkeypatch: pytest.MonkeyPatch) -> list[Task]:
 
 
 def _run(version: str, **policy: Any) -> dict[str, Any]:
-    world = fake_world()
+    world = fake_world(vip=None)  # every wait: approval, build, private IP
     world.raise_event(names.EVENT_APPROVAL, dt.timedelta(hours=4), {"approved": True})
+    world.raise_event(names.EVENT_PRIVATE_IP, dt.timedelta(hours=9), {"ip": "10.20.1.9"})
     body = {"request": request("injection"), "policy": {"requireApproval": True, **policy}}
     return driver(world).run(names.SAGA, body, version=version)
 
