@@ -148,14 +148,30 @@ def get_gateway_state(gateway_id: str, factory: ClientFactory | None = None) -> 
         response.raise_for_status()
         raw: dict[str, Any] = response.json()
     props = raw.get("properties") or {}
+    state = str(props.get("provisioningState", "Unknown"))
+    hostname = (props.get("frontend") or {}).get("defaultHostname")
+    if not hostname and state.lower() == "succeeded":
+        # A WorkspaceGatewayPremium gateway shows no frontend.defaultHostname: its hostname is
+        # on the config connection, which may have shown none while the gateway built.
+        hostname = _links_hostname(api, gateway)
     return GatewayState(
-        gateway_id=gateway_id,
-        provisioning_state=str(props.get("provisioningState", "Unknown")),
-        hostname=(props.get("frontend") or {}).get("defaultHostname"),
-        private_ip=_first_ip(props),
-        location=raw.get("location") or None,
+        gateway_id=gateway_id, provisioning_state=state, hostname=hostname,
+        private_ip=_first_ip(props), location=raw.get("location") or None,
         sku=(raw.get("sku") or {}).get("name") or None,
-    )
+    )  # fmt: skip
+
+
+def _links_hostname(api: Any, gateway: ArmId) -> str | None:
+    """The hostname the gateway's config connections report, if they agree on one."""
+    with arm_action(f"read links of gateway {gateway.name}"):
+        names = {
+            str(link.default_hostname)
+            for link in api.api_gateway_config_connection.list_by_gateway(
+                gateway.resource_group, gateway.name
+            )
+            if link.default_hostname
+        }
+    return names.pop() if len(names) == 1 else None
 
 
 def _first_ip(props: dict[str, Any]) -> str | None:

@@ -5,6 +5,8 @@ three sample requests over the app's HTTP API (VNet injection with its own gatew
 integration joining the shared gateway; one whose access step cannot succeed, so the run undoes
 what it made), shows one progress line per run until all three end, then prints each run's
 steps, the resources the simulator now holds that it did not before, and the ARM calls made.
+As in Azure, ARM shows no private IP for the injection gateway: that run waits for an operator,
+and the demo plays one, saying so (cli/operator_stand_in.py).
 Exits 0 when every run ended as expected, and stops everything it started.
 """
 
@@ -13,12 +15,12 @@ from __future__ import annotations
 import logging
 import sys
 import tempfile
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any, TextIO
 
 from cli.api_client import call
+from cli.operator_stand_in import StandIn
 from cli.progress import LiveBlock
 from cli.render import describe_problem, describe_run, progress_line
 from cli.samples import load_sample
@@ -71,25 +73,36 @@ def _submit_all(api: str, out: TextIO) -> dict[str, str] | None:
 
 
 def _watch(stack: LocalStack, runs: dict[str, str], out: TextIO) -> dict[str, dict[str, Any]]:
+    """Show the runs until all end, stepping the virtual clock timer by timer, and play the
+    operator the injection run needs: ARM shows no private IP for a workspace gateway, so
+    the run asks for it and the demo supplies the VIP the portal shows (saying so)."""
+    assert stack.host is not None
+    host = stack.host
     block = LiveBlock(out)
     latest: dict[str, dict[str, Any]] = {}
-    deadline = time.monotonic() + TIME_LIMIT_SECONDS
-    while True:
+    notes: list[str] = []
+    shown: list[str] = []
+
+    def redraw() -> None:
         for name, run_id in runs.items():
             reply = call("GET", f"{stack.api_url}/onboardings/{run_id}", role=REQUESTER)
             if reply.status == 200:
                 latest[name] = reply.body
-        assert stack.host is not None
-        lines = [progress_line(RUNS[n][0], latest.get(n)) for n in runs]
+        lines = [progress_line(RUNS[n][0], latest.get(n)) for n in runs] + notes
         if block.tty:  # in a log, a line per clock jump would be the flood this avoids
-            lines.insert(0, f"virtual time {stack.host.clock.now():%Y-%m-%d %H:%M}")
-        block.update(lines)
-        if all(latest.get(n, {}).get("runtimeStatus") in TERMINAL for n in runs):
-            return latest
-        if time.monotonic() > deadline:
-            out.write(f"the runs did not finish within {TIME_LIMIT_SECONDS:.0f} s\n")
-            return latest
-        time.sleep(0.2)
+            lines.insert(0, f"virtual time {host.clock.now():%Y-%m-%d %H:%M}")
+        if lines != shown:
+            block.update(lines)
+            shown[:] = lines
+
+    try:
+        StandIn(stack, say=notes.append).until_ended(
+            list(runs.values()), timeout=TIME_LIMIT_SECONDS, each=redraw
+        )
+    except TimeoutError as exc:
+        out.write(f"the runs did not finish ({exc})\n")
+    redraw()
+    return latest
 
 
 def _summarise(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from simulator import errors
 from simulator.errors import ArmError
+from simulator.ids import parse
 from simulator.wire import Request, Response
 
 if TYPE_CHECKING:
@@ -74,6 +75,19 @@ def _route(sim: Simulation, req: Request) -> Response:
         if m == "POST":
             sim.timings.update(req.json())
             return Response(200, sim.timings.to_json())
+    if path == "/_sim/behaviour":
+        if m == "GET":
+            return Response(200, sim.timings.behaviour_json())
+        if m == "POST":
+            sim.timings.update_behaviour(req.json())
+            return Response(200, sim.timings.behaviour_json())
+    if path == "/_sim/portal/gateway" and m == "GET":
+        # An operator's view outside ARM (the portal's Overview): the VIP ARM never shows.
+        try:
+            gateway = parse(req.arg("id") or "")
+        except ValueError as exc:
+            raise errors.bad_request("InvalidQuery", f"'id' must be a gateway id: {exc}") from exc
+        return Response(200, sim.apim.portal_overview(gateway))
     if path == "/_sim/provisioning" and m == "POST":
         return Response(200, sim.apim.set_provisioning_rule(req.json()))
     if path == "/_sim/servicebus" and m == "GET":

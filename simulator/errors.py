@@ -348,6 +348,18 @@ def gateway_busy(gateway_id: str, state: str) -> ArmError:
     )
 
 
+def still_linked(kind: str, resource_id: str, links: list[str]) -> ArmError:
+    # Switch workspaceDeleteWithLinks / gatewayDeleteWithLinks "conflict": whether APIM refuses
+    # such a delete is undocumented; the status and code are the simulator's (APIM's 409s for a
+    # resource in use are "Conflict", as gateway_busy).
+    return ArmError(
+        409,
+        "Conflict",
+        f"The {kind} {resource_id} is still linked by config connection(s) "
+        f"{', '.join(links)}; delete them first.",
+    )
+
+
 # --- Private DNS --------------------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ _TOP_LEVEL = {
     "principals",
     "roleDefinitions",
     "timings",
+    "behaviour",
 }
 
 
@@ -60,6 +61,8 @@ def apply_seed(sim: Simulation, scenario: dict[str, Any]) -> dict[str, int]:
         counts["resources"] += 1
     if "timings" in scenario:
         sim.timings.update(scenario["timings"])
+    if "behaviour" in scenario:
+        sim.timings.update_behaviour(scenario["behaviour"])
     return counts
 
 

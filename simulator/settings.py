@@ -1,4 +1,5 @@
-"""Timings and switches that shape the simulator's behaviour, set by seed or ``/_sim/timings``."""
+"""Timings and switches that shape the simulator's behaviour, set by seed, ``/_sim/timings``
+or ``/_sim/behaviour`` (the switches only; simulator/README.md "Switches")."""
 
 from __future__ import annotations
 
@@ -29,14 +30,32 @@ class Timings:
     provider_registration_polls: int = 1
     # When set, status polls carry Retry-After with this many seconds.
     poll_retry_after_seconds: int | None = None
-    # Injection-mode gateways expose a private VIP in properties.privateIPAddresses; turn it
-    # off to reproduce real ARM, which has no such field (arm-behaviour.md §3.6).
-    gateway_exposes_private_ip: bool = True
+    # Switches: what Azure does is unknown or a choice (simulator/README.md, "Switches");
+    # the defaults are real ARM where it is known. SWITCHES below names them.
+    # Real ARM has no private VIP field on Microsoft.ApiManagement/gateways (arm-behaviour.md
+    # §3.6): False by default; True shows it in properties.privateIPAddresses once built.
+    gateway_exposes_private_ip: bool = False
+    # Where a workspace gateway's hostname appears: "config-connection" (real ARM: the
+    # WorkspaceGatewayPremium create example has no frontend.defaultHostname; the hostname is
+    # on the config connection), "also-frontend" (also properties.frontend.defaultHostname),
+    # "after-succeeded" (on the config connection only once the gateway build succeeded).
+    gateway_hostname: str = "config-connection"
+    # How a gateway build ends: "succeeded", "failed" (the async status carries
+    # GatewayProvisioningFailed) or "never" (it stays Activating until deleted).
+    gateway_build_outcome: str = "succeeded"
     # What APIM does with a config connection PUT while the gateway still builds: nothing
     # documents it (arm-behaviour.md open questions), so it is a switch the app must survive
     # under every value: "accept" (links at once), "refuse" (409 until the build succeeded),
     # "await-build" (accepted; the link stays Updating until the build ends, then follows it).
     config_connection_during_build: str = "accept"
+    # Deleting a workspace that a gateway's config connection still names: "cascade" (the
+    # links go with it) or "conflict" (409 until they are deleted). Undocumented.
+    workspace_delete_with_links: str = "cascade"
+    # Deleting a gateway that still has config connections: "cascade" or "conflict".
+    gateway_delete_with_links: str = "cascade"
+    # Whether delegating a subnet to a service outside Microsoft.Web also needs that
+    # namespace registered (Microsoft.Web always does: the APIM docs' include).
+    non_web_delegation_needs_registration: bool = False
     # Whether a role assignment PUT that sets principalType still checks the directory (a
     # principal not found, or still replicating, is then PrincipalNotFound). Real ARM skips it
     # ("skipped": the grant is made even for a principal that does not exist); "performed"
@@ -65,6 +84,21 @@ class Timings:
         for attr, value in staged.items():
             setattr(self, attr, value)
 
+    def behaviour_json(self) -> dict[str, Any]:
+        """The switches only (GET /_sim/behaviour)."""
+        return {_camel(name): getattr(self, name) for name in SWITCHES}
+
+    def update_behaviour(self, values: dict[str, Any]) -> None:
+        """Set switches (camelCase); a timing or unknown name is refused, none applied."""
+        known = switch_names()
+        unknown = sorted(name for name in values if name not in known)
+        if unknown:
+            raise errors.bad_request(
+                "InvalidBehaviour",
+                f"Unknown switch(es) {unknown}. Known switches: {', '.join(sorted(known))}.",
+            )
+        self.update(values)
+
 
 def _coerce(name: str, f: dataclasses.Field[Any], value: Any) -> Any:
     kind = str(f.type)
@@ -87,9 +121,30 @@ def _coerce(name: str, f: dataclasses.Field[Any], value: Any) -> Any:
 
 
 _CHOICES = {
+    "gateway_hostname": ("config-connection", "also-frontend", "after-succeeded"),
+    "gateway_build_outcome": ("succeeded", "failed", "never"),
     "config_connection_during_build": ("accept", "refuse", "await-build"),
+    "workspace_delete_with_links": ("cascade", "conflict"),
+    "gateway_delete_with_links": ("cascade", "conflict"),
     "directory_check_with_principal_type": ("skipped", "performed"),
 }
+# The behaviour switches (GET/POST /_sim/behaviour); everything else is a timing.
+SWITCHES = (
+    "gateway_exposes_private_ip",
+    *_CHOICES,
+    "non_web_delegation_needs_registration",
+)
+
+
+def switch_names() -> list[str]:
+    """The switches' camelCase names, as /_sim/behaviour and the seed spell them."""
+    return [_camel(name) for name in SWITCHES]
+
+
+def choices(camel: str) -> tuple[object, ...]:
+    """Every value a switch takes (for a test matrix): its choices, or False/True."""
+    snake = next(name for name in SWITCHES if _camel(name) == camel)
+    return _CHOICES.get(snake, (False, True))
 
 
 def _camel(snake: str) -> str:

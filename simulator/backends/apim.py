@@ -50,6 +50,14 @@ MAX_WORKSPACES_PER_GATEWAY = 30
 # Gateway and configConnection names (SPEC-APIM path parameters; arm-behaviour.md §1).
 APIM_NAME = re.compile(r"^[a-zA-Z](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$")
 LINK_NAME_MAX = 30
+# Switch gatewayBuildOutcome "never": a build whose end lies beyond any test's clock.
+NEVER_ENDS = dt.timedelta(days=36500)
+# The failure a build reports under gatewayBuildOutcome "failed" (and a Failed provisioning
+# rule without an error); the real payload is unverified (arm-behaviour.md §5, question 5).
+BUILD_FAILED = {
+    "code": "GatewayProvisioningFailed",
+    "message": "The workspace gateway could not be provisioned (simulated).",
+}
 
 
 def _apim_etag() -> str:
@@ -246,9 +254,14 @@ class ApimBackend(Backend):
         if ws is None:
             return False
         check_if_match(headers, ws.etag, f"Workspace {rid.name}")
+        linked = [k for k, c in self.links.items() if key(c.source_id) == key(str(rid))]
+        # Whether APIM cascades or refuses is undocumented: switch workspaceDeleteWithLinks.
+        if linked and self.sim.timings.workspace_delete_with_links == "conflict":
+            raise errors.still_linked(
+                "workspace", str(rid), [str(self.links[k].rid) for k in linked]
+            )
         del self.workspaces[key(str(rid))]
-        # The workspace's links to gateways go with it (simulator choice; see README).
-        for link_key in [k for k, c in self.links.items() if key(c.source_id) == key(str(rid))]:
+        for link_key in linked:
             del self.links[link_key]
         return True
 
@@ -326,14 +339,19 @@ class ApimBackend(Backend):
             if rule and rule.build_minutes is not None
             else self.sim.timings.gateway_build_minutes
         )
+        outcome = self.sim.timings.gateway_build_outcome
         gw.op = self.sim.operations.start(
             str(rid),
             "put",
             lambda op: self._finish_build(gw),
-            duration=dt.timedelta(minutes=minutes),
+            # "never": the build does not end while anyone waits (a century of simulated time).
+            duration=NEVER_ENDS if outcome == "never" else dt.timedelta(minutes=minutes),
             polls_needed=NEVER_BY_POLLS,
             result=lambda: self.gateway_json(gw),
         )
+        if outcome == "failed":
+            gw.op.outcome, gw.op.error = "Failed", dict(BUILD_FAILED)
+            gw.build_error = gw.op.error
         if rule is not None:
             self._apply_rule(gw, rule)
         return self.gateway_json(gw), True, gw.op
@@ -420,6 +438,17 @@ class ApimBackend(Backend):
             # Azure keeps the first four addresses of a subnet; the VIP is the next one.
             gw.private_ip = str(network.network_address + 4)
 
+    def portal_overview(self, rid: ResourceId) -> dict[str, Any]:
+        """What the portal's Overview of a gateway shows, ARM or not: the docs say the private
+        VIP is shown there (arm-behaviour.md §3.6), so an operator reads it there."""
+        gw = self._gateway(rid)
+        return {
+            "id": str(gw.rid),
+            "provisioningState": gw.state,
+            "hostname": self._hostname(gw),
+            "privateIpAddress": gw.private_ip,
+        }
+
     def get_gateway(self, rid: ResourceId) -> dict[str, Any]:
         return self.gateway_json(self._gateway(rid))
 
@@ -431,6 +460,11 @@ class ApimBackend(Backend):
         gw = self.gateways.get(key(str(rid)))
         if gw is None:
             return None
+        prefix = key(str(rid)) + "/configconnections/"
+        linked = [str(c.rid) for k, c in self.links.items() if k.startswith(prefix)]
+        # Whether APIM cascades or refuses is undocumented: switch gatewayDeleteWithLinks.
+        if linked and self.sim.timings.gateway_delete_with_links == "conflict":
+            raise errors.still_linked("gateway", str(rid), linked)
         if gw.op is not None and not gw.op.done:
             gw.op.outcome = "Canceled"
             gw.op.error = {"code": "Canceled", "message": "The gateway was deleted."}
@@ -439,7 +473,6 @@ class ApimBackend(Backend):
 
         def gone(_op: Operation) -> None:
             self.gateways.pop(key(str(rid)), None)
-            prefix = key(str(rid)) + "/configconnections/"
             for link_key in [k for k in self.links if k.startswith(prefix)]:
                 del self.links[link_key]
             if gw.subnet_id:
@@ -592,10 +625,7 @@ class ApimBackend(Backend):
         if problems:
             raise errors.bad_request("InvalidProvisioningRule", "; ".join(problems) + ".")
         if outcome == "Failed" and error is None:
-            error = {
-                "code": "GatewayProvisioningFailed",
-                "message": "The workspace gateway could not be provisioned (simulated).",
-            }
+            error = dict(BUILD_FAILED)
         rule = _Rule(str(name), outcome, error, minutes, expose)
         self.rules.append(rule)
         for gw in self.gateways.values():
@@ -649,8 +679,12 @@ class ApimBackend(Backend):
             "targetProvisioningState": g.target,
             "createdAtUtc": iso(g.created),
             "virtualNetworkType": g.network_type,
-            "frontend": {"defaultHostname": self._hostname(g)},
         }
+        # frontend.defaultHostname is "only applicable for API gateway with Standard SKU"
+        # (SPEC-APIM apigateway.json) and absent from the WorkspaceGatewayPremium example;
+        # switch gatewayHostname "also-frontend" shows it there too.
+        if g.sku.get("name") == "Standard" or self.sim.timings.gateway_hostname == "also-frontend":
+            props["frontend"] = {"defaultHostname": self._hostname(g)}
         if g.subnet_id:
             props["backend"] = {"subnet": {"id": g.subnet_id}}
         expose = self.sim.timings.gateway_exposes_private_ip if g.expose_ip is None else g.expose_ip
@@ -669,17 +703,22 @@ class ApimBackend(Backend):
         }
 
     def link_json(self, c: _Link) -> dict[str, Any]:
+        props: dict[str, Any] = {"provisioningState": c.state, "sourceId": c.source_id}
+        gw = self.gateways.get(key(str(c.rid.parent())))
+        # Switch gatewayHostname "after-succeeded": the hostname shows once the build is done.
+        hidden = self.sim.timings.gateway_hostname == "after-succeeded" and (
+            gw is None or gw.state != "Succeeded"
+        )
+        if not hidden:
+            # SPEC-APIM apimgatewayConfigConnections.json: defaultHostname and hostnames[].
+            props["defaultHostname"] = c.hostname
+            props["hostnames"] = [c.hostname]
         return {
             "id": str(c.rid),
             "name": c.rid.name,
             "type": LINK_TYPE,
             "etag": c.etag,
-            "properties": {
-                "provisioningState": c.state,
-                "sourceId": c.source_id,
-                "defaultHostname": c.hostname,
-                "hostnames": [c.hostname],
-            },
+            "properties": props,
         }
 
     # --- internals ------------------------------------------------------------------------

@@ -400,7 +400,17 @@ class NetworkBackend(Backend):
             namespace = service.split("/", 1)[0]
             # Delegating to Microsoft.Web needs the provider registered (delegation include in
             # DOC api-management); the exact NRP error is unverified (arm-behaviour.md §5 q3).
-            if namespace and not self.sim.resources.is_registered(rid.subscription, namespace):
+            # Whether other targets need theirs is unknown: switch
+            # nonWebDelegationNeedsRegistration (off: only Microsoft.Web is checked).
+            checked = (
+                namespace.lower() == "microsoft.web"
+                or self.sim.timings.non_web_delegation_needs_registration
+            )
+            if (
+                namespace
+                and checked
+                and not self.sim.resources.is_registered(rid.subscription, namespace)
+            ):
                 raise errors.missing_registration(rid.subscription, namespace)
         props["delegations"] = self._delegations(rid, delegations)
         return props

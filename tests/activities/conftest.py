@@ -5,14 +5,13 @@ from __future__ import annotations
 import pytest
 
 from shared.azure_clients import ArmSettings, ClientFactory, StaticTokenCredential
-from tests.simulator.conftest import SimControl, simulator  # noqa: F401 - shared fixtures
+from tests.simulator.conftest import SimControl, fresh_control, simulator  # noqa: F401
 
 
 @pytest.fixture
-def sim(simulator) -> SimControl:  # noqa: F811
-    control = SimControl(simulator)
-    control.call("POST", "/_sim/reset")
-    return control
+def sim(simulator, request: pytest.FixtureRequest) -> SimControl:  # noqa: F811
+    """Reset to the default seed, with the test's ``sim_behaviour`` switches."""
+    return fresh_control(simulator, request)
 
 
 @pytest.fixture

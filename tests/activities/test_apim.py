@@ -82,6 +82,8 @@ def test_delete_leaves_a_workspace_this_run_did_not_create(sim, factory):
     assert sim.resource(seeded.workspace_id) is not None
 
 
+# The kinder switches (real ARM shows neither field: the tests below).
+@pytest.mark.sim_behaviour(gatewayExposesPrivateIp=True, gatewayHostname="also-frontend")
 def test_gateway_build_is_started_and_read_not_awaited(sim, factory):
     sid = subnet_id("snet-gw-a")
     configure_subnet(
@@ -95,6 +97,48 @@ def test_gateway_build_is_started_and_read_not_awaited(sim, factory):
     assert state.provisioning_state == "Succeeded"
     assert state.private_ip == "10.20.1.4"
     assert state.hostname and state.hostname.startswith("gw-payments-")
+
+
+def _built_injection_gateway_with_link(sim, factory) -> LinkStateInput:
+    sid = subnet_id("snet-gw-a")
+    configure_subnet(
+        ConfigureSubnetInput(subnet_id=sid, delegation="Microsoft.Web/hostingEnvironments"), factory
+    )
+    begin_gateway(_gateway(sid), factory)
+    ws = create_workspace(_ws(), factory)
+    link = link_workspace(LinkInput(gateway_id=GATEWAY_ID, workspace_id=ws.workspace_id), factory)
+    sim.advance(hours=3)
+    return LinkStateInput(link_id=link.link_id)
+
+
+def test_like_real_arm_a_built_gateway_has_no_ip_and_its_hostname_is_its_links(sim, factory):
+    link = _built_injection_gateway_with_link(sim, factory)
+    state = get_gateway_state(GATEWAY_ID, factory)
+    assert state.provisioning_state == "Succeeded" and state.private_ip is None
+    assert sim.resource(GATEWAY_ID)["properties"].get("frontend") is None
+    assert state.hostname == get_link_state(link, factory).hostname
+    assert state.hostname and state.hostname.startswith("gw-payments-")
+
+
+@pytest.mark.sim_behaviour(gatewayHostname="after-succeeded")
+def test_a_link_that_showed_no_hostname_while_building_gives_the_built_gateway_one(sim, factory):
+    # A retried link activity finds its link made while the gateway built: no hostname then.
+    sid = subnet_id("snet-gw-a")
+    configure_subnet(
+        ConfigureSubnetInput(subnet_id=sid, delegation="Microsoft.Web/hostingEnvironments"), factory
+    )
+    begin_gateway(_gateway(sid), factory)
+    ws = create_workspace(_ws(), factory)
+    made = LinkInput(gateway_id=GATEWAY_ID, workspace_id=ws.workspace_id)
+    link_workspace(made, factory)
+    sim.advance(minutes=1)
+    again = link_workspace(made, factory)
+    assert again.state == "Succeeded" and again.hostname is None
+    assert get_gateway_state(GATEWAY_ID, factory).hostname is None  # still building
+    sim.advance(hours=3)
+    assert get_gateway_state(GATEWAY_ID, factory).hostname == (
+        get_link_state(LinkStateInput(link_id=again.link_id), factory).hostname
+    )
 
 
 def test_gateway_of_another_run_is_refused(sim, factory):

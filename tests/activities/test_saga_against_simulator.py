@@ -21,17 +21,27 @@ from tests.unit.fake_azure import driver as make_driver
 from tests.unit.fake_azure import request
 from tests.unit.orchestration_driver import World
 
+# What an operator reads on the portal for an injection gateway in snet-gw-a (10.20.1.0/24):
+# ARM shows no VIP (arm-behaviour.md §3.6), so every injection run asks for it.
+PORTAL_VIP = "10.20.1.4"
+
 
 class SimWorld(World):
-    """World whose activities are the real ones and whose clock is the simulator's."""
+    """World whose activities are the real ones and whose clock is the simulator's.
 
-    def __init__(self, sim) -> None:
+    An operator stands by: the first ``private_ip`` wait is answered with ``operator_ip`` as
+    soon as it opens (None: nobody answers).
+    """
+
+    def __init__(self, sim, operator_ip: str | None = PORTAL_VIP) -> None:
         super().__init__()
         self.sim = sim
         self.now = dt.datetime.fromisoformat(
             sim.call("GET", "/_sim/clock")["now"].replace("0Z", "+00:00")
         )
         self.published: list[dict[str, Any]] = []
+        if operator_ip is not None:
+            self.events.append((names.EVENT_PRIVATE_IP, self.now, {"ip": operator_ip}))
 
     def run_activity(self, name: str, payload: Any) -> Any:
         if name == acts.PUBLISH_EVENT.name:

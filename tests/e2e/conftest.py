@@ -7,6 +7,7 @@ sequence numbers agreed with the SDK's own task bookkeeping in every episode.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,10 +15,12 @@ from typing import Any
 
 import pytest
 
+from cli.operator_stand_in import StandIn, Supplied
 from cli.samples import load_sample
 from cli.stack import LocalStack, StackOptions
 from devhost.stepping import advance_until
 from tests.devhost.conftest import Reply, http
+from tests.sim_behaviour import marked_behaviour
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -65,11 +68,24 @@ class Stack:
             REQUESTER if headers is None else headers,
         )
 
-    def wait(self, instance_id: str, timeout: float = 90) -> dict[str, Any]:
+    def wait(self, instance_id: str, timeout: float = 90, operator: bool = True) -> dict[str, Any]:
+        """The run's view once it ended. With ``operator`` (the default) an operator stands
+        by and answers the run's private-IP asks (ARM shows no VIP) as one would: the VIP the
+        portal shows, through the operator API (cli/operator_stand_in.py)."""
+        if operator:
+            self.play_operator(instance_id, timeout)
         self.host.wait_for(instance_id, timeout=timeout)
         reply = self.view(instance_id)
         assert reply.status == 200, reply.body
         return dict(reply.body)
+
+    def play_operator(self, instance_id: str, timeout: float = 90) -> list[Supplied]:
+        """Step the virtual clock until the run ends, supplying each private IP it asks for."""
+        stand_in = StandIn(self.stack)
+        # A run that waits for something else times out here; wait_for then reports it.
+        with contextlib.suppress(TimeoutError):
+            stand_in.until_ended([instance_id], timeout=timeout)
+        return stand_in.supplied
 
     def raise_event(self, instance_id: str, name: str, data: Any) -> None:
         """Raise an operator event with the SDK's own client, as the operator API does: an
@@ -113,6 +129,10 @@ def stack(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Stack]:
     settings = dict(marker.args[0]) if marker else {}
     options = StackOptions(state_dir=tmp_path, port=0, check_sequencing=True, settings=settings)
     with LocalStack(options) as started:
+        switches = marked_behaviour(request.node)
+        if switches:  # before any run: the sim_behaviour marker (tests/sim_behaviour.py)
+            assert started.sim is not None
+            started.sim.simulation.timings.update_behaviour(switches)
         yield Stack(started)
         assert started.host is not None
         assert started.host.engine.stats.sequence_mismatches == []

@@ -104,9 +104,18 @@ def _fingerprint(sim: Simulator) -> dict[str, Any]:
     return out
 
 
+def _kind_to_crashes(sim: Simulator) -> None:
+    """Show the gateway VIP (the kinder switch): the auto-advancing clock of a process nobody
+    steps would run the injection run's private-IP wait out before an operator could answer.
+    The operator path is tested in test_onboarding_http / test_operator_api and the demo."""
+    sim.simulation.timings.update_behaviour({"gatewayExposesPrivateIp": True})
+
+
 def _reference(tmp: Path) -> dict[str, Any]:
     """The simulator's resources after the same batch with no crash."""
     with LocalStack(StackOptions(state_dir=tmp / "reference", port=0)) as stack:
+        assert stack.sim is not None
+        _kind_to_crashes(stack.sim)
         for body, _ in _batch().values():
             assert http("POST", f"{stack.api_url}/onboardings", body, REQUESTER).status == 202
         assert stack.host is not None and stack.sim is not None
@@ -136,6 +145,7 @@ def test_sigkill_at_several_points_loses_nothing_and_duplicates_nothing(tmp_path
                     "ARM_RETRY_TOTAL": "0",
                     "ServiceBusConnection": sim.servicebus.connection_string}  # fmt: skip
         assert sim.servicebus is not None
+        _kind_to_crashes(sim)
         app = AppProcess(sim, db, settings)
         kills = 0
         try:

@@ -22,6 +22,7 @@ from azure.mgmt.privatedns import PrivateDnsManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 
 from simulator import Simulator
+from tests.sim_behaviour import marked_behaviour
 
 SUB = "3f2e1d0c-9b8a-4765-8432-10fedcba9876"
 OTHER_SUB = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
@@ -113,6 +114,9 @@ class SimControl:
     def timings(self, **values: Any) -> dict[str, Any]:
         return self.call("POST", "/_sim/timings", values)
 
+    def behaviour(self, **switches: Any) -> dict[str, Any]:
+        return self.call("POST", "/_sim/behaviour", switches)
+
 
 @pytest.fixture(scope="session")
 def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
@@ -122,10 +126,19 @@ def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
 
 
 @pytest.fixture
-def sim(simulator: Simulator) -> SimControl:
-    """The session simulator, reset to the default seed for this test."""
+def sim(simulator: Simulator, request: pytest.FixtureRequest) -> SimControl:
+    """The session simulator, reset to the default seed for this test, with the switches of
+    its ``sim_behaviour`` marker (tests/sim_behaviour.py)."""
+    return fresh_control(simulator, request)
+
+
+def fresh_control(simulator: Simulator, request: pytest.FixtureRequest) -> SimControl:
+    """Reset the simulator and apply the test's ``sim_behaviour`` switches."""
     control = SimControl(simulator)
     control.call("POST", "/_sim/reset")
+    switches = marked_behaviour(request.node)
+    if switches:
+        control.behaviour(**switches)
     return control
 
 

@@ -91,6 +91,8 @@ def test_continuation_token_resumes_polling_later(apim, network, sim):
     assert resumed.result().provisioning_state == "Succeeded"
 
 
+# Real ARM shows neither (the defaults, tests/simulator/test_switches.py); the kinder switches.
+@pytest.mark.sim_behaviour(gatewayExposesPrivateIp=True, gatewayHostname="also-frontend")
 def test_injection_gateway_exposes_hostname_and_private_ip_after_build(apim, network, sim):
     sid = _delegate(network, "snet-gw-a", ASE)
     apim.api_gateway.begin_create_or_update(APIM_RG, "gw-a", _gateway("Internal", sid))
