@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from shared.status_model import Outcome as RunOutcome
+from shared.status_model import outcome_of_event
 from shared.wire_model import WireModel
 
 StepStatus = Literal[
@@ -123,13 +125,17 @@ class StatusEvent(WireModel):
     hostname: str | None = None
     error: str | None = None
     leftovers: list[str] | None = None
-    outcome: Outcome | None = None  # on the last milestone: how the run ended
+    # The run's outcome right after this milestone, in the status model's words
+    # (shared/status_model.py): Running, WaitingOnOperator, Compensating, then how it ended.
+    outcome: RunOutcome | None = None
     # On an onboarding's "succeeded" milestone: the team record it leaves (shared/team_record.py),
     # written by the publish activity and never published on the topic.
     inventory: dict[str, Any] | None = None
 
     def payload(self) -> dict[str, Any]:
-        return self.model_dump(by_alias=True, exclude_none=True)
+        data = self.model_dump(by_alias=True, exclude_none=True)
+        data["outcome"] = outcome_of_event(self.kind, self.outcome)
+        return data
 
 
 class SagaResult(WireModel):
