@@ -7,6 +7,7 @@ each call. Control calls are not ARM calls: they are not logged, faulted or vers
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import TYPE_CHECKING, Any
 
 from simulator import errors
@@ -65,7 +66,8 @@ def _route(sim: Simulation, req: Request) -> Response:
     if path == "/_sim/requests":
         if m == "GET":
             since = _int_arg(req, "since", 0)
-            return Response(200, sim.request_log[since:])
+            bodies = (req.arg("bodies") or "").lower() in ("true", "1")
+            return Response(200, [_log_row(row, bodies) for row in sim.request_log[since:]])
         if m == "DELETE":
             sim.request_log.clear()
             return Response(204)
@@ -112,6 +114,26 @@ def _route(sim: Simulation, req: Request) -> Response:
         "UnknownControlCall",
         f"No control call {m} {req.path}. See simulator/README.md, section 'Control API'.",
     )
+
+
+def _log_row(row: dict[str, Any], bodies: bool) -> dict[str, Any]:
+    """A request log row as shown: ``requestBody`` / ``responseBody`` (parsed JSON, else text,
+    None when empty) only with ``?bodies=true``."""
+    shown = {k: v for k, v in row.items() if not k.startswith("_")}
+    if bodies:
+        shown["requestBody"] = _decoded(row.get("_requestBody", b""))
+        shown["responseBody"] = _decoded(row.get("_responseBody", b""))
+    return shown
+
+
+def _decoded(raw: bytes) -> Any:
+    if not raw.strip():
+        return None
+    text = raw.decode("utf-8", "replace")
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 def _duration(body: dict[str, Any]) -> dt.timedelta:

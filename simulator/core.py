@@ -134,13 +134,9 @@ class Simulation:
                     response = self._handle_arm(request)
                 except ConnectionDropped:
                     # Logged with status 0: the client got no answer at all.
-                    self.request_log.append(
-                        {"method": request.method, "path": request.path, "status": 0}
-                    )
+                    self.request_log.append(_log_entry(request, 0, None))
                     raise
-            self.request_log.append(
-                {"method": request.method, "path": request.path, "status": response.status}
-            )
+            self.request_log.append(_log_entry(request, response.status, response))
             return response
 
     def _handle_arm(self, request: Request) -> Response:
@@ -204,6 +200,19 @@ class Simulation:
             if found is not None:
                 return bool(found)
         return None
+
+
+def _log_entry(request: Request, status: int, response: Response | None) -> dict[str, Any]:
+    """One request log row. The bodies are kept as the bytes that crossed the wire (the
+    response's encoded now, so a later change of state cannot rewrite it) and shown only when
+    asked (``GET /_sim/requests?bodies=true``)."""
+    return {
+        "method": request.method,
+        "path": request.path,
+        "status": status,
+        "_requestBody": request.body,
+        "_responseBody": response.encoded() if response is not None else b"",
+    }
 
 
 def _with_json(response: Response) -> Response:
