@@ -10,6 +10,8 @@ from orchestrators.gateway_waiter import bp as gateway_waiter
 from orchestrators.saga import bp as saga
 from orchestrators.step_runner import bp as step_runner
 from orchestrators.team_runs import bp as team_runs
+from orchestrators.drift_runs import bp as drift_runs
+from triggers.drift_api import bp as drift_api
 from shared import telemetry
 from triggers.dashboard import bp as dashboard
 from triggers.http_api import bp as http_api
@@ -27,7 +29,7 @@ blueprints: list[df.Blueprint] = [
     http_api, operator_api, dashboard, servicebus, saga, step_runner, gateway_waiter,
     compensation, activities, problems,
 ]  # fmt: skip
-blueprints += (teams_api, team_runs)  # issue 15: team records, change of access, offboarding
+blueprints += (teams_api, team_runs, drift_api, drift_runs)  # issue 15: after onboarding
 blueprints += (openapi_route,)  # issue 14: GET /api/openapi.json
 for blueprint in blueprints:
     app.register_functions(blueprint)

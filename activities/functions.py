@@ -21,6 +21,7 @@ from activities import (
     authorization,
     build_history,
     dns,
+    drift,
     network,
     notifications,
     offboard,
@@ -73,6 +74,9 @@ IMPLEMENTATIONS: dict[str, Callable[[Any], Any]] = {
     acts.RESTORE_GRANT.name: access_change.restore_grant,
     acts.OFFBOARD_PREFLIGHT.name: offboard.offboard_preflight,
     acts.GATEWAY_PRESENCE.name: offboard.gateway_presence,
+    acts.LIST_TEAMS.name: drift.list_teams,
+    acts.OBSERVE_TEAM.name: drift.observe_team,
+    acts.RECORD_DRIFT.name: drift.record_drift,
 }
 
 

@@ -1,8 +1,10 @@
 """Team commands of ``onboard`` (issue 15): what each team owns, and the runs that made it.
 
     onboard teams [TEAM] [--json]           every team's records, or one team's parts in detail
+    onboard drift [--check [--team T]] [--json]   the latest drift findings (or check now)
+    onboard repair TEAM --workspace W --service ID --ticket T [--reason R]
 
-Reads use the Onboarding.Reader role (docs/teams.md).
+Reads use the Onboarding.Reader role, --check and repair Onboarding.Operator (docs/teams.md).
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from urllib.parse import quote
 
 from cli.api_client import api_base, call
 from cli.render import describe_problem
-from triggers.auth import READER
+from triggers.auth import OPERATOR, READER
 
-COMMANDS = ("teams",)
+COMMANDS = ("teams", "drift", "repair")
 
 
 def register(sub: Any) -> None:
@@ -25,13 +27,70 @@ def register(sub: Any) -> None:
     teams.add_argument("team", nargs="?")
     teams.add_argument("--json", action="store_true", help="the raw JSON answer")
     teams.add_argument("--api")
+    drift = sub.add_parser("drift", help="drift between team records and Azure")
+    drift.add_argument("--check", action="store_true", help="start a drift check now")
+    drift.add_argument("--team", help="with --check: only this team")
+    drift.add_argument("--json", action="store_true", help="the raw JSON answer")
+    drift.add_argument("--api")
+    repair = sub.add_parser("repair", help="re-apply a team's recorded state (approval)")
+    repair.add_argument("team")
+    repair.add_argument("--workspace", required=True)
+    repair.add_argument("--service", required=True, help="the APIM service resource id")
+    repair.add_argument("--ticket", required=True)
+    repair.add_argument("--reason", default="")
+    repair.add_argument("--api")
 
 
 def run(args: argparse.Namespace) -> int:
     api = api_base(args.api)
     if args.command == "teams":
         return _teams(api, args)
+    if args.command == "drift":
+        return _drift(api, args)
+    if args.command == "repair":
+        body = {"ticketId": args.ticket, "workspace": args.workspace,
+                "apimServiceId": args.service, "reason": args.reason}  # fmt: skip
+        reply = call("POST", f"{api}/teams/{quote(args.team, safe='')}/repair", role=OPERATOR,
+                     body=body)  # fmt: skip
+        return _started(reply)
     return 2
+
+
+def _started(reply: Any) -> int:
+    if reply.status >= 400:
+        print("\n".join(describe_problem(reply.body)), file=sys.stderr)
+        return 1
+    print(f"started: {reply.body.get('id')}  (onboard show {reply.body.get('id')})")
+    return 0
+
+
+def _drift(api: str, args: argparse.Namespace) -> int:
+    if args.check:
+        body = {"team": args.team} if args.team else {}
+        return _started(call("POST", f"{api}/drift", role=OPERATOR, body=body))
+    reply = call("GET", f"{api}/drift", role=READER)
+    if reply.status != 200:
+        print("\n".join(describe_problem(reply.body)), file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(reply.body, indent=2))
+        return 0
+    print("\n".join(describe_drift(reply.body["items"])))
+    return 0
+
+
+def describe_drift(items: list[dict[str, Any]]) -> list[str]:
+    """Each team's latest check, then one line per finding (repairable ones marked)."""
+    lines: list[str] = []
+    for item in items:
+        count = len(item["findings"])
+        lines.append(f"{item['team']}/{item['workspace']}: {count or 'no'} finding(s) "
+                     f"(checked {item['checkedAt']} by {item['run']})")  # fmt: skip
+        for f in item["findings"]:
+            fix = "repairable" if f["repairable"] else "report only"
+            lines.append(f"  {f['kind']:<22} {f['resourceId']}  expected {f.get('expected')}, "
+                         f"found {f.get('actual')}  [{fix}]")  # fmt: skip
+    return lines or ["no drift check has run yet"]
 
 
 def _teams(api: str, args: argparse.Namespace) -> int:

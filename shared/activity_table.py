@@ -34,6 +34,7 @@ from shared.apim_models import (
 )
 from shared.build_history import BuildDurations, BuildKind, RecordBuildInput
 from shared.dns_models import PrivateDnsInput, PrivateDnsRecord
+from shared.drift import ListTeamsInput, Observation, ObserveInput, TeamDrift, TeamRecords
 from shared.network_models import ConfigureSubnetInput, EnsureNsgInput, NsgRecord, SubnetRecord
 from shared.preflight import PreflightInput, PreflightResult
 from shared.retry import DEFAULT, PRINCIPAL_REPLICATION, UNDO, RetryPolicy
@@ -182,6 +183,15 @@ OFFBOARD_PREFLIGHT = Activity(
 GATEWAY_PRESENCE = Activity(
     "gateway_presence", "gateway", GatewayStateInput, GatewayPresence,
     "whether the gateway is still there (an offboarding waits for its delete)")
+LIST_TEAMS = Activity(
+    "list_team_records", "preflight", ListTeamsInput, TeamRecords,
+    "the active team records a drift check compares")
+OBSERVE_TEAM = Activity(
+    "observe_team", "observe", ObserveInput, Observation,
+    "read what ARM holds now for every part of a team's record (read only)")
+RECORD_DRIFT = Activity(
+    "record_drift", "record", TeamDrift, None,
+    "store a team's latest drift findings and publish a drift event for it")
 # fmt: on
 
 ACTIVITIES: dict[str, Activity] = {
@@ -192,7 +202,7 @@ ACTIVITIES: dict[str, Activity] = {
         UNLINK_WORKSPACE, GET_LINK_STATE, ENSURE_PRIVATE_DNS, UNDO_PRIVATE_DNS, ASSIGN_ROLE,
         REMOVE_ROLE, READ_BUILD_DURATIONS, RECORD_BUILD_DURATION, PUBLISH_EVENT,
         READ_TEAM, UPDATE_TEAM, RELEASE_GRANT, RESTORE_GRANT, OFFBOARD_PREFLIGHT,
-        GATEWAY_PRESENCE,
+        GATEWAY_PRESENCE, LIST_TEAMS, OBSERVE_TEAM, RECORD_DRIFT,
     )
 }  # fmt: skip
 UNDO_OF: dict[str, str] = {row.name: row.undo for row in ACTIVITIES.values() if row.undo}

@@ -14,6 +14,8 @@ RETRY_COMPENSATION = "retry_compensation"
 # After onboarding (issue 15): the other kinds of request, and the drift repair
 CHANGE_ACCESS = "change_access"
 OFFBOARD = "offboard_team"
+DRIFT_CHECK = "drift_check"
+REPAIR_TEAM = "repair_team"
 
 # External events an operator (or the approval system) raises
 EVENT_APPROVAL = "approval"

@@ -107,6 +107,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("POLICY_OFFBOARD_ROLES", _LIST, '["Onboarding.Operator"]',
             "App roles that may offboard a team over HTTP; with Onboarding.Requester in it, "
             "Service Bus senders may too (docs/teams.md).", deploy="optional"),
+    Setting("POLICY_DRIFT_CHECK_HOURS", _HOURS, "24",
+            "How often the scheduled drift check compares every team's record with ARM (the "
+            "timer looks hourly); 0 turns the scheduled check off (docs/teams.md).",
+            deploy="optional"),
+    Setting("POLICY_REPAIR_REQUIRE_APPROVAL", "true / false", "true",
+            "A repair of a team's drift waits for an approver before it re-applies anything "
+            "(docs/teams.md).", deploy="optional"),
     # ---------------------------------------------------------------- identity and connections
     Setting("AZURE_CLIENT_ID", "GUID", "",
             "Client id of the app's user-assigned identity (DefaultAzureCredential, Service Bus "

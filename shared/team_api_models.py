@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
+from shared.drift import TeamDrift
 from shared.team_record import TeamRecord
 from shared.wire_model import WireModel
 
@@ -42,6 +43,27 @@ class TeamDetail(WireModel):
     workspaces: list[TeamRecord] = Field(default_factory=list)
 
 
+class DriftList(WireModel):
+    items: list[TeamDrift]
+
+
+class DriftCheckBody(WireModel):
+    team: str | None = None
+
+
+class RepairBody(WireModel):
+    ticket_id: str
+    apim_service_id: str
+    workspace: str
+    reason: str = ""
+
+
+class Started(WireModel):
+    id: str
+    status_url: str
+    existing: bool | None = None
+
+
 @dataclass(frozen=True)
 class TeamRoute:
     function: str
@@ -58,4 +80,12 @@ TEAM_ROUTES: tuple[TeamRoute, ...] = (
               answer=TeamList),
     TeamRoute("get_team", "GET", "teams/{team}", "A team's records with the runs that made "
               "each part", READ, answer=TeamDetail),
+    TeamRoute("list_drift", "GET", "drift", "Every team's latest drift findings", READ,
+              answer=DriftList),
+    TeamRoute("check_drift", "POST", "drift", "Check every team (or one) for drift now", ACT,
+              body=DriftCheckBody, answer=Started),
+    TeamRoute("repair_team_route", "POST", "teams/{team}/repair", "Re-apply a team's recorded "
+              "state (approval by default)", ACT, body=RepairBody, answer=Started),
 )  # fmt: skip
+# Change of access and offboarding go through POST /api/onboardings with ``kind``
+# (shared/team_requests.py: ChangeAccessRequest, OffboardRequest).
