@@ -70,7 +70,7 @@ def actions_problem(count: int, limit: int) -> str | None:
     if count <= limit:
         return None
     return (
-        f"Maximum amount of orchestration actions ({limit:,}) has been reached. This value can "
+        f"Maximum amount of orchestration actions ({limit}) has been reached. This value can "
         "be configured in host.json file as MaxOrchestrationActions."
     )
 

@@ -12,9 +12,12 @@ ends (docs: /work/shared/reference/durable-host-semantics.md rows 1-3; extension
 * ``WhenAny`` is ``Task.WhenAny``: the first child, success or failure;
 * a cancelled timer (``isCanceled``) is created with a cancelled token: its task is finished at
   once, although its TimerFired still arrives later;
-* every ``WaitForExternalEvent`` the shim reaches is a new waiter; an event goes to the
-  **oldest** pending waiter of its name, or is buffered and handed to exactly **one** later
-  waiter (row 3; extension ``DurableOrchestrationContext.cs``), while the SDK hands it to all;
+* every ``WaitForExternalEvent`` the shim reaches is a new waiter, pushed on a per-name stack;
+  an event goes to the **newest** pending waiter of its name (so a waiter left behind by a
+  ``task_any`` another branch won never takes an event from a later wait), or is buffered and
+  handed to exactly **one** later waiter (row 3; extension ``DurableOrchestrationContext.cs``:
+  ``pendingExternalEvents`` is a stack, "the common case is a Task.WhenAny in a loop",
+  ``bufferedExternalEvents`` a queue), while the SDK hands a buffered event to every later wait;
 * an orchestrator that returns while activities, sub-orchestrations or timers (not cancelled) it
   started are open stays Running until they finish (row 1; DurableTask.Core
   ``TaskOrchestrationExecutor.cs``).
@@ -112,7 +115,7 @@ class _Model:
         if kind == EventType.EVENT_RAISED:
             name = str(item.get("Name"))
             if self.waiting[name]:
-                self.events_done.add(id(self.waiting[name].popleft()))
+                self.events_done.add(id(self.waiting[name].pop()))  # the newest waiter
             else:
                 self.buffered[name] += 1
             return

@@ -208,3 +208,13 @@ def test_a_cancelled_long_timer_keeps_the_run_until_its_pending_chunk_fires(host
     created = stamp(host.status(iid, show_history=True)["historyEvents"][0]["Timestamp"])
     assert stamp(status["output"]) == created  # the code returned at once
     assert stamp(status["lastUpdatedTime"]) - created >= timedelta(days=3) - timedelta(seconds=1)
+
+
+def test_an_event_goes_to_the_newest_waiter_not_one_a_finished_race_left(host: DevHost) -> None:
+    # The host keeps pending waiters on a stack: the race's abandoned waiter does not take the
+    # event meant for the later wait (a queue would hold the run until another event came).
+    iid = host.start_new("waits_again_after_a_race")
+    until(lambda: host.status(iid)["customStatus"] == "waiting again")
+    host.raise_event(iid, "x", "answer")
+    status = host.wait_for(iid)
+    assert status["output"] == ["timer", '"answer"']

@@ -71,6 +71,7 @@ def test_a_retrying_step_shows_its_attempt_last_error_and_next_try_then_clears()
     view = _view(retrying[-1])
     step = _step(view, "workspace")
     assert step.status == "retrying" and view.outcome == "Running"
+    assert step.attempts == 2 and step.retries == 1  # the second try failed, a third is due
     assert "InternalServerError" in (step.last_error or "")
     assert step.next_retry is not None and dt.datetime.fromisoformat(step.next_retry)
     assert not (_saga_statuses(world)[-1].get("retrying") or {})  # gone once it succeeded

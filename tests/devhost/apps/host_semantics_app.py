@@ -149,3 +149,14 @@ def busy_fan(context: df.DurableOrchestrationContext):
         [context.call_activity("busy", 0.05) for _ in range(context.get_input())]
     )
     return sum(results)
+
+
+@app.orchestration_trigger(context_name="context")
+def waits_again_after_a_race(context: df.DurableOrchestrationContext):
+    """A race for ``x`` the timer wins leaves its waiter behind; then a plain wait for ``x``."""
+    first = context.wait_for_external_event("x")
+    timer = context.create_timer(context.current_utc_datetime + timedelta(minutes=1))
+    winner = yield context.task_any([first, timer])
+    context.set_custom_status("waiting again")
+    value = yield context.wait_for_external_event("x")
+    return ["timer" if winner == timer else "event", value]
