@@ -50,23 +50,6 @@ Gen = Generator[Any, Any, Any]
 CallSpec = tuple[Activity, BaseModel] | None
 
 
-# The first version whose child race holds a cancellable watch timer (Ledger.child).
-WATCHED_CHILD_VERSION = (3, 0)
-# How long past the child's own deadline the watch timer fires (it only re-arms the watch),
-# and at most how far ahead: under the Azure Storage backend's 6-day short-timer limit, since
-# cancelling a longer (split) timer leaves its pending chunk, which the host still awaits.
-CHILD_WATCH_MARGIN = dt.timedelta(hours=1)
-CHILD_WATCH_MAX = dt.timedelta(days=5)
-
-
-def _version(text: str | None) -> tuple[int, ...]:
-    """A run's version as numbers; no version (or an unreadable one) is 1.0."""
-    try:
-        return tuple(int(part) for part in (text or "1.0").split("."))
-    except ValueError:
-        return (1, 0)
-
-
 class StepFailed(Exception):
     """A forward step could not succeed; the saga compensates."""
 
@@ -322,36 +305,11 @@ class Ledger:
         inp: BaseModel,
         cancel: Task,
     ) -> Gen:
-        """Run a child orchestration for ``step``; its result, or the step fails on cancel.
-
-        From version 3.0 the race also holds a watch timer, cancelled as soon as the child or the
-        cancel wins. The real host awaits each ``task_any`` with .NET semantics: every event wait
-        it reaches is a waiter of its own and an event goes to the *oldest* pending waiter of its
-        name, so after earlier waits (an approval, a held step) left ``cancel`` waiters behind,
-        the operator's cancel answers one of those while this race stays blocked in the host
-        until the child ends: the compensation the code starts at once would only be scheduled
-        after the build (hours). A cancelled timer ends the host's ``task_any`` at once
-        (/work/shared/reference/durable-host-semantics.md rows 1-3; extension
-        ``OutOfProcOrchestrationShim.cs``: a timer action with ``isCanceled`` is created with a
-        cancelled token). 1.0 and 2.0 runs keep their yields.
-        """
+        """Run a child orchestration for ``step``; its result, or the step fails on cancel."""
         self._begin(step)
         self.status(step, what, until, cancellable=True)
         child = self.sub_orchestration(name, inp)
-        if _version(self.ctx.version) < WATCHED_CHILD_VERSION:
-            if (yield self.ctx.task_any([child, cancel])) == cancel:
-                raise self.cancelled(step, cancel)
-            return child.result
-        watch_at = until + CHILD_WATCH_MARGIN
-        while True:
-            watch = self.ctx.create_timer(min(watch_at, self.clock() + CHILD_WATCH_MAX))
-            winner = yield self.ctx.task_any([child, cancel, watch])
-            if winner != watch:
-                watch.cancel()  # the host's task_any ends now, whichever branch it still awaits
-                break
-            # The child overran its own deadline: keep watching it.
-            watch_at = self.clock() + CHILD_WATCH_MARGIN
-        if winner == cancel:
+        if (yield self.ctx.task_any([child, cancel])) == cancel:
             raise self.cancelled(step, cancel)
         return child.result
 

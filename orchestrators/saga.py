@@ -174,10 +174,7 @@ Procedure = Callable[[Ledger, Run, SagaPolicy], Gen]
 # 2.0 runs the same procedure; its gateway waiter polls on recorded build durations and keeps
 # each execution's history within a budget of events (orchestrators/gateway_waiter.py branches
 # on the run's version; the saga's own yields are those of 1.0).
-# 3.0 runs it too; the build's race with a cancel also holds a watch timer it cancels, so the
-# real host releases the race at once when an operator cancels (Ledger.child branches on the
-# run's version).
-PROCEDURES: dict[str, Procedure] = {"1.0": onboard_v1, "2.0": onboard_v1, "3.0": onboard_v1}
+PROCEDURES: dict[str, Procedure] = {"1.0": onboard_v1, "2.0": onboard_v1}
 FIRST_VERSION = "1.0"  # runs started before versioning carry no version
 
 

@@ -1,11 +1,11 @@
 """Operator actions under the real host's wait semantics (devhost follows the .NET shim).
 
-The host awaits each action the SDK yields with .NET semantics: every ``wait_for_external_event``
-it reaches is a waiter of its own, and an event goes to the *oldest* waiter of its name that is
-still pending, even one whose ``task_any`` another branch already won
-(/work/shared/reference/durable-host-semantics.md, rows 1-3). A ``cancel`` raised during the build
-must still end the build's wait at once when earlier waits (an approval, reminders) left
-``cancel`` waiters behind.
+The host awaits each action the SDK yields with .NET semantics
+(/work/shared/reference/durable-host-semantics.md rows 1-3 and 6): every event wait it reaches is
+a waiter of its own (the newest pending one of a name takes an event), timers over 6 days are
+split, and a run stays Running while an uncancelled timer it started is open. A cancel raised
+during the build after earlier waits left ``cancel`` waiters behind still ends the build's wait
+at once; an approved run with week-long reminders ends when it is done.
 """
 
 from __future__ import annotations
