@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from simulator import control, errors
+from simulator import api_versions, control, errors
 from simulator.access import Access
 from simulator.backends.apim import ApimBackend
 from simulator.backends.apim_content import ApimContentBackend
@@ -146,6 +146,7 @@ class Simulation:
                 raise errors.missing_api_version()
             if not _API_VERSION.match(version):
                 raise errors.invalid_api_version(version)
+            api_versions.check(request.path, version, _location_of(request))
             fault = self.faults.check(request.method, request.path)
             if fault is not None:
                 raise fault
@@ -200,6 +201,17 @@ class Simulation:
             if found is not None:
                 return bool(found)
         return None
+
+
+def _location_of(request: Request) -> str | None:
+    """The region a write names (for ARM's api-version refusal), normalised like ARM's."""
+    if request.method not in _WRITE_METHODS or not request.body.strip():
+        return None
+    try:
+        location = json.loads(request.body).get("location")
+    except (ValueError, AttributeError):
+        return None
+    return location.replace(" ", "").lower() if isinstance(location, str) else None
 
 
 def _log_entry(request: Request, status: int, response: Response | None) -> dict[str, Any]:

@@ -55,6 +55,19 @@ def invalid_api_version(version: str) -> ArmError:
     )
 
 
+def no_registered_provider(
+    location: str, version: str, type_path: str, supported: list[str]
+) -> ArmError:
+    # ARM's answer for an api-version a type does not serve (simulator/api_versions.py).
+    return ArmError(
+        400,
+        "NoRegisteredProviderFound",
+        f"No registered resource provider found for location '{location}' and API version "
+        f"'{version}' for type '{type_path}'. The supported api-versions are "
+        f"'{', '.join(supported)}'. The supported locations are '{location}'.",
+    )
+
+
 def invalid_json(detail: str) -> ArmError:
     return ArmError(400, "InvalidRequestContent", f"The request content was invalid: {detail}")
 
