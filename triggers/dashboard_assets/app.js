@@ -312,7 +312,7 @@ function renderList() {
         el("td", { text: run.team || "" }),
         el("td", { text: run.workspace || "" }),
         el("td", { text: run.mode || "" }),
-        el("td", { "data-col": "outcome" }, badge(status || "", status)),
+        el("td", { "data-col": "outcome" }, badge(COUNT_LABELS[status] || status || "", status)),
         el("td", { "data-col": "step", text: run.step || "" }),
         el("td", { "data-col": "now", class: run.waitingFor ? "waits" : undefined, text: now, title: now || undefined }),
         el("td", { text: run.requestedBy || "" }),
