@@ -23,7 +23,14 @@ from shared.api_routes import ROUTES, Route
 from shared.problem_types import BY_SLUG
 from shared.request import OnboardingRequest, json_schema
 from shared.status_model import OUTCOMES, RunView
-from shared.team_api_models import TeamDetail, TeamList
+from shared.team_api_models import (
+    DriftCheckBody,
+    DriftList,
+    RepairBody,
+    Started,
+    TeamDetail,
+    TeamList,
+)
 
 VERSION = "1.0.0"
 JSON = "application/json"
@@ -118,6 +125,13 @@ OPS: dict[str, Op] = {
     "list_teams": Op(ok={200: TeamList}, problems=(503,)),
     "get_team": Op(ok={200: TeamDetail}, problems=(400, 404, 503),
                    path_params={"team": {"type": "string", "minLength": 1, "maxLength": 100}}),
+    "list_drift": Op(ok={200: DriftList}, problems=(503,)),
+    "check_drift": Op(body=DriftCheckBody, body_required=False, ok={202: Started},
+                      problems=(400,)),
+    "repair_team_route": Op(body=RepairBody, ok={202: Started, 200: Started},
+                            problems=(400, 404, 500, 503),
+                            path_params={"team": {"type": "string", "minLength": 1,
+                                                  "maxLength": 100}}),
     "dashboard_page": Op(ok={200: "text/html", 308: ""}),
     "dashboard_asset": Op(ok={200: "text/javascript|text/css"}, problems=(404,),
                           path_params={"file": {"type": "string", "enum": ["app.js", "app.css"]}}),
