@@ -18,7 +18,9 @@ Rules reproduced (learn.microsoft.com "Understanding the Table service data mode
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -68,10 +70,43 @@ class TableEntity:
         return out
 
 
+class _Entities(dict[tuple[str, str], TableEntity]):
+    """A table's entities by (PartitionKey, RowKey), with the keys kept in order per partition,
+    so a query names its partition's keys instead of sorting and filtering the whole table."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: dict[str, list[str]] = {}  # partition -> its row keys, sorted
+
+    def __setitem__(self, key: tuple[str, str], entity: TableEntity) -> None:
+        if key not in self:
+            bisect.insort(self.rows.setdefault(key[0], []), key[1])
+        super().__setitem__(key, entity)
+
+    def __delitem__(self, key: tuple[str, str]) -> None:
+        super().__delitem__(key)
+        rows = self.rows[key[0]]
+        del rows[bisect.bisect_left(rows, key[1])]
+        if not rows:
+            del self.rows[key[0]]
+
+    def ordered(self, partition: str | None, start: tuple[str, str] | None
+                ) -> Iterator[tuple[str, str]]:  # fmt: skip
+        """Keys in (PartitionKey, RowKey) order from ``start``, within ``partition`` if given."""
+        partitions = [partition] if partition is not None else sorted(self.rows)
+        for pk in partitions:
+            if start is not None and pk < start[0]:
+                continue
+            rows = self.rows.get(pk, [])
+            first = bisect.bisect_left(rows, start[1]) if start and pk == start[0] else 0
+            for rk in rows[first:]:
+                yield pk, rk
+
+
 @dataclass
 class Table:
     name: str  # as created; lookups ignore case
-    entities: dict[tuple[str, str], TableEntity] = field(default_factory=dict)
+    entities: _Entities = field(default_factory=_Entities)
 
 
 @dataclass
@@ -194,9 +229,7 @@ class TablesBackend(Backend):
         target = self.table(account, table)
         predicate = _compile(filter_text)
         page: list[TableEntity] = []
-        for key in sorted(target.entities):
-            if start is not None and key < start:
-                continue
+        for key in target.entities.ordered(_only_partition(filter_text), start):
             entity = target.entities[key]
             if not predicate(entity.typed()):
                 continue
@@ -319,3 +352,18 @@ def _compile(filter_text: str | None) -> tablefilter.Predicate:
         return tablefilter.parse(filter_text)
     except tablefilter.FilterError as exc:
         raise errors.table_invalid_input(f"$filter: {exc}") from exc
+
+
+_ONE_PARTITION = re.compile(r"^\s*\(?\s*PartitionKey\s+eq\s+'((?:[^']|'')*)'\s*\)?(\s+and\s+.*)?$",
+                            re.IGNORECASE | re.DOTALL)  # fmt: skip
+
+
+def _only_partition(filter_text: str | None) -> str | None:
+    """The one partition a filter can match (``PartitionKey eq '...'`` and-ed with the rest),
+    or None: any ``or`` or ``not`` may reach past it, so such filters scan every partition."""
+    if not filter_text:
+        return None
+    found = _ONE_PARTITION.match(filter_text)
+    if found is None or re.search(r"\b(or|not)\b", filter_text, re.IGNORECASE):
+        return None
+    return found.group(1).replace("''", "'")
