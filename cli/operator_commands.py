@@ -1,6 +1,6 @@
 """Operator commands of ``onboard``: search runs, read a run's history, act on runs.
 
-    onboard list [--ticket T --team T --workspace W --status S --step S --requested-by U
+    onboard list [--ticket T --team T --workspace W --outcome O --status S --step S --requested-by U
                   --from ISO --to ISO --top N] [--all] [--json]
     onboard history ID                       the raw Durable history of a run and its children
     onboard terminate ID --reason R [--compensate]
@@ -26,15 +26,19 @@ from triggers.auth import OPERATOR, READER
 
 COMMANDS = ("list", "history", "terminate", "retry", "compensate", "approve", "supply")
 FILTERS = (("ticket", "ticket"), ("team", "team"), ("workspace", "workspace"),
-           ("status", "status"), ("step", "step"), ("requested_by", "requestedBy"),
+           ("outcome", "outcome"), ("status", "status"), ("step", "step"),
+           ("requested_by", "requestedBy"),
            ("from_", "from"), ("to", "to"))  # fmt: skip
 
 
 def register(sub: Any) -> None:
     """Add the operator sub-commands to ``onboard``'s parser."""
     lst = sub.add_parser("list", help="search runs (newest first)")
-    for flag in ("ticket", "team", "workspace", "status", "step"):
+    for flag in ("ticket", "team", "workspace", "step"):
         lst.add_argument(f"--{flag}")
+    lst.add_argument("--outcome", help="Running, WaitingOnOperator, Compensating, Succeeded, "
+                     "Compensated, CompensationFailed, Failed or Terminated")  # fmt: skip
+    lst.add_argument("--status", help="Durable's runtime status (or an outcome)")
     lst.add_argument("--requested-by", dest="requested_by")
     lst.add_argument("--from", dest="from_", metavar="ISO", help="created at or after")
     lst.add_argument("--to", metavar="ISO", help="created at or before")

@@ -17,6 +17,7 @@ import base64
 import datetime as dt
 import fnmatch
 import hashlib
+import heapq
 import ipaddress
 import re
 import secrets
@@ -134,15 +135,23 @@ class ApimBackend(Backend):
         self.gateways: dict[str, _Gateway] = {}
         self.links: dict[str, _Link] = {}
         self.rules: list[_Rule] = []
+        # Gateways still "Created", earliest first: tick() looks at the due ones only, not at
+        # every gateway on every request.
+        self._created: list[tuple[dt.datetime, int, _Gateway]] = []
 
     # --- time ---------------------------------------------------------------------------------
 
     def tick(self) -> None:
         now = self.sim.clock.now()
         activating = dt.timedelta(minutes=self.sim.timings.gateway_activating_after_minutes)
-        for gw in self.gateways.values():
-            if gw.state == "Created" and now - gw.created >= activating:
+        while self._created and now - self._created[0][0] >= activating:
+            _, _, gw = heapq.heappop(self._created)
+            if gw.state == "Created":
                 gw.state = "Activating"
+
+    def _track_created(self, gw: _Gateway) -> None:
+        if gw.state == "Created":
+            heapq.heappush(self._created, (gw.created, id(gw), gw))
 
     # --- seeding and state ----------------------------------------------------------------
 
@@ -178,6 +187,7 @@ class ApimBackend(Backend):
                 target="",
             )
             self.gateways[key(str(rid))] = gw
+            self._track_created(gw)
             if subnet:
                 self.sim.network.attach_user(subnet, str(rid), GATEWAY_TYPE)
             self._finish_build(gw)
@@ -331,6 +341,7 @@ class ApimBackend(Backend):
             self.sim.clock.now(),
         )
         self.gateways[key(str(rid))] = gw
+        self._track_created(gw)
         if subnet_id:
             self.sim.network.attach_user(subnet_id, str(rid), GATEWAY_TYPE)
         rule = self._rule_for(rid.name)

@@ -61,6 +61,12 @@ def test_show_finds_a_run_by_ticket_or_id_and_says_its_outcome(stack: Stack, sam
     assert main(["show", "CHG-NOPE", "--api", app]) == 1
     assert "no run with id or ticket 'CHG-NOPE'" in capsys.readouterr().err
 
+    assert main(["list", "--outcome", "Compensated", "--api", app]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert listed[0].split()[:5] == ["id", "ticket", "team", "outcome", "step"]
+    assert [line.split()[0] for line in listed[1:]] == [failing]
+    assert "Compensated" in listed[1]
+
 
 def test_events_peek_the_operators_subscription_and_take_nothing(
     stack: Stack, sample, capsys
