@@ -68,6 +68,17 @@ def no_registered_provider(
     )
 
 
+def parent_resource_not_found(parent: str) -> ArmError:
+    # ARM's answer (404) for a nested resource under a missing parent, e.g. an A record PUT in
+    # a private DNS zone that does not exist (hashicorp/terraform-provider-azurerm#21399, #7964).
+    return ArmError(
+        404,
+        "ParentResourceNotFound",
+        f"Can not perform requested operation on nested resource. Parent resource '{parent}' "
+        "not found.",
+    )
+
+
 def invalid_json(detail: str) -> ArmError:
     return ArmError(400, "InvalidRequestContent", f"The request content was invalid: {detail}")
 

@@ -602,18 +602,20 @@ class NetworkBackend(Backend):
                 "id": f"{rid}/defaultSecurityRules/{name}",
                 "etag": nsg.etag,
                 "type": f"{NSG_TYPE}/defaultSecurityRules",
-                "properties": {
-                    "provisioningState": "Succeeded",
-                    "description": f"Default rule {name}",
-                    "protocol": "*",
-                    "sourcePortRange": "*",
-                    "destinationPortRange": "*",
-                    "sourceAddressPrefix": src,
-                    "destinationAddressPrefix": dst,
-                    "access": access,
-                    "priority": priority,
-                    "direction": direction,
-                },
+                "properties": _with_rule_arrays(
+                    {
+                        "provisioningState": "Succeeded",
+                        "description": f"Default rule {name}",
+                        "protocol": "*",
+                        "sourcePortRange": "*",
+                        "destinationPortRange": "*",
+                        "sourceAddressPrefix": src,
+                        "destinationAddressPrefix": dst,
+                        "access": access,
+                        "priority": priority,
+                        "direction": direction,
+                    }
+                ),
             }
             for name, priority, direction, access, src, dst in _DEFAULT_RULES
         ]
@@ -764,11 +766,27 @@ def _check_priorities(rules: list[_Rule]) -> None:
         seen[slot] = rule.rid.name
 
 
+# NRP answers every rule with the plural fields, empty when the singular one is used (SPEC-NET
+# NetworkSecurityGroupRuleGet.json / NetworkSecurityGroupCreateWithRule.json responses).
+_RULE_ARRAYS = (
+    "sourcePortRanges", "destinationPortRanges", "sourceAddressPrefixes",
+    "destinationAddressPrefixes",
+)  # fmt: skip
+
+
+def _with_rule_arrays(props: dict[str, Any]) -> dict[str, Any]:
+    for name in _RULE_ARRAYS:
+        props.setdefault(name, [])
+    return props
+
+
 def _rule_json(rule: _Rule) -> dict[str, Any]:
     return {
         "name": rule.rid.name,
         "id": str(rule.rid),
         "etag": rule.etag,
         "type": RULE_TYPE,
-        "properties": {"provisioningState": rule.state, **copy.deepcopy(rule.props)},
+        "properties": _with_rule_arrays(
+            {"provisioningState": rule.state, **copy.deepcopy(rule.props)}
+        ),
     }

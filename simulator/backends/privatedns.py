@@ -231,7 +231,7 @@ class PrivateDnsBackend(Backend):
         return [self.link_json(link) for link in self._zone(zone_rid).links.values()]
 
     def put_link(self, rid: ResourceId, body: dict[str, Any], headers: dict[str, str]) -> DnsWrite:
-        zone = self._zone(_zone_rid(rid))
+        zone = self._parent_zone(_zone_rid(rid))
         _require_global(body)
         props = body.get("properties") or {}
         vnet_id = (props.get("virtualNetwork") or {}).get("id")
@@ -325,7 +325,7 @@ class PrivateDnsBackend(Backend):
         body: dict[str, Any],
         headers: dict[str, str],
     ) -> tuple[dict[str, Any], bool]:
-        zone = self._zone(zone_rid)
+        zone = self._parent_zone(zone_rid)
         canonical = _record_type(record_type)
         if canonical == "SOA":
             # SOA PUT exists in the API (SPEC-DNS RecordSetSOAPut.json) but is not simulated.
@@ -399,7 +399,8 @@ class PrivateDnsBackend(Backend):
             "id": str(link.rid),
             "name": link.rid.name,
             "type": LINK_TYPE,
-            "etag": link.etag,
+            # VNet links quote their GUID etag (zones and record sets do not): REC-privatedns.
+            "etag": f'"{link.etag}"',
             "location": "global",
             **_tags(link.tags),
             "properties": props,
@@ -470,6 +471,15 @@ class PrivateDnsBackend(Backend):
         zone = self.zones.get(key(str(rid)))
         if zone is None:
             raise errors.resource_not_found(ZONE_TYPE, rid.name, rid.resource_group)
+        return zone
+
+    def _parent_zone(self, rid: ResourceId) -> _Zone:
+        """The zone a child PUT goes under: ARM refuses a nested resource whose parent is
+        missing with 404 ParentResourceNotFound before the provider sees it."""
+        self.require_group(rid)
+        zone = self.zones.get(key(str(rid)))
+        if zone is None:
+            raise errors.parent_resource_not_found(rid.name)
         return zone
 
     def _link(self, rid: ResourceId) -> _Link:

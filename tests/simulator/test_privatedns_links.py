@@ -79,7 +79,9 @@ def test_link_needs_a_virtual_network_id(dns, zone):
 def test_link_in_missing_zone_is_not_found(dns):
     with pytest.raises(ResourceNotFoundError) as err:
         dns.virtual_network_links.begin_create_or_update(DNS_RG, ZONE, "l", _body())
-    assert err.value.error.code == "ResourceNotFound"
+    # ARM refuses a nested resource under a missing parent itself (issue 13).
+    assert err.value.error.code == "ParentResourceNotFound"
+    assert f"Parent resource '{ZONE}' not found" in err.value.error.message
 
 
 def test_second_link_to_the_same_vnet_is_refused(dns, zone):

@@ -98,7 +98,9 @@ def test_stale_if_match_on_record_is_412(dns, zone):
 def test_record_in_missing_zone_is_not_found(dns):
     with pytest.raises(ResourceNotFoundError) as err:
         dns.record_sets.create_or_update(DNS_RG, ZONE, "A", "@", _a())
-    assert err.value.error.code == "ResourceNotFound"
+    # ARM refuses a nested resource under a missing parent itself (issue 13).
+    assert err.value.error.code == "ParentResourceNotFound"
+    assert f"Parent resource '{ZONE}' not found" in err.value.error.message
 
 
 def test_invalid_ipv4_is_bad_request(dns, zone):
