@@ -203,9 +203,10 @@ async def _repair(
             status = await _status(client, str(row["id"]))
         if status is None:
             return row
-        # The live step and wait (the build, a retry, an operator wait), or how it ended.
-        fields = run_index.live_changes(row, run_index.fields_from_status(status))
-        if not fields:
+        # The live step and wait (the build, a retry, an operator wait), or how it ended; when
+        # any of those changed, the rest (updatedAt, a failed run's error) is written with it.
+        fields = run_index.fields_from_status(status)
+        if not run_index.live_changes(row, fields):
             return row
         try:
             await _in_thread(index.update, str(row["id"]), fields)
