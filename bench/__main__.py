@@ -1,9 +1,10 @@
-"""``make bench``: print the waiting and load figures of docs/performance.md.
+"""``make bench``: measure, print and write docs/performance.md.
 
-    python -m bench [--runs 200] [--quick]
+    python -m bench [--quick] [--loads 50,200] [--samples 4] [--no-write]
 
 Everything runs in this process on the virtual clock: the simulator, devhost with our app, and
-the two baselines (the SDK's poller, the Durable monitor pattern). Nothing is asserted.
+the baselines (the SDK's poller, the Durable monitor pattern) at their defaults and tuned.
+Nothing is asserted; bench/report.py renders the page from the figures.
 """
 
 from __future__ import annotations
@@ -12,127 +13,113 @@ import argparse
 import datetime as dt
 import logging
 import platform
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
-from bench.baselines import monitor_pattern, sdk_poller, timed
-from bench.onboarding import concurrent_runs, one_run
+from bench.baselines import monitor_pattern, sdk_poller
+from bench.measure import REQUEST_MINIMUM
+from bench.onboarding import concurrent_runs, jittered_runs, one_run
+from bench.report import BenchFigures, WaitRow, render
+from bench.servicebus_latency import enqueue_to_started
+
+REPO = Path(__file__).resolve().parents[1]
+PAGE = REPO / "docs" / "performance.md"
+LENGTHS_H = (1.0, 3.0, 12.0)
 
 
-def _m(delta: dt.timedelta | None) -> str:
-    return "-" if delta is None else f"{delta.total_seconds() / 60:.1f} min"
+def _commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
+                             capture_output=True, text=True, check=True)  # fmt: skip
+        return out.stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
 
 
-def _row(*cells: object) -> None:
-    print("| " + " | ".join(str(c) for c in cells) + " |")
+def _fault(percent: int) -> list[dict[str, object]]:
+    return [{"method": "GET", "path": "*/gateways/gw-bench-*", "status": 429,
+             "code": "TooManyRequests", "retryAfter": 60, "probability": percent / 100,
+             "seed": 17}]  # fmt: skip
 
 
-def _table(*headers: str) -> None:
-    _row(*headers)
-    _row(*("---" for _ in headers))
+def _progress(text: str) -> None:
+    print(f"[bench] {text}", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--runs", type=int, default=200, help="concurrent runs for the load row")
-    parser.add_argument("--quick", action="store_true", help="skip the load row")
+    parser.add_argument("--quick", action="store_true", help="skip the concurrent runs")
+    parser.add_argument("--loads", default="50,200", help="concurrent runs to measure")
+    parser.add_argument("--samples", type=int, default=4, help="jittered builds per length")
+    parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
-    for noisy in ("azure", "devhost", "onboarding"):
+    for noisy in ("azure", "devhost", "onboarding", "simulator"):
         logging.getLogger(noisy).setLevel(logging.CRITICAL)
     root = Path(tempfile.mkdtemp(prefix="onboard-bench-"))
-    print(f"# bench on {platform.python_version()}, {platform.machine()}, virtual clock\n")
+    started = time.perf_counter()
+    command = "make bench" if not args.quick else "python -m bench --quick"
+    figures = BenchFigures(
+        when=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), commit=_commit(),
+        machine=f"{platform.machine()}, Python {platform.python_version()}", command=command,
+        minimum=dict(REQUEST_MINIMUM),
+    )  # fmt: skip
 
-    print("## One onboarding per network mode (3 h gateway build)")
-    history = "history events (total / max per instance)"
-    _table(
-        "mode",
-        "outcome",
-        "ARM requests (by verb)",
-        "polls",
-        "noticed after ready",
-        history,
-        "overhead beyond build",
-        "wall",
-    )
-    ours_3h = None
     for mode in ("injection", "integration", "none", "shared"):
-        figures, wall = timed(one_run, root / f"mode-{mode}", mode)
-        verbs = ", ".join(f"{n} {v}" for v, n in sorted(figures.requests_by_verb.items()))
-        _row(
-            mode,
-            figures.outcome,
-            f"{sum(figures.requests_by_verb.values())} ({verbs})",
-            figures.polls,
-            _m(figures.notice_delay),
-            f"{figures.history_total} / {figures.history_max_instance}",
-            _m(figures.overhead),
-            f"{wall:.1f} s",
-        )
-        if mode == "injection":
-            ours_3h = figures
+        _progress(f"mode {mode}")
+        figures.modes[mode] = one_run(root / f"mode-{mode}", mode)
 
-    print("\n## Build length (injection mode; build deadline raised to 24 h)")
-    _table("build", "polls", "noticed after ready", history, "overhead beyond build")
-    for minutes in (10, 60, 180, 720):
-        figures = one_run(root / f"build-{minutes}", "injection", minutes, deadline_hours=24)
-        _row(
-            f"{minutes} min",
-            figures.polls,
-            _m(figures.notice_delay),
-            f"{figures.history_total} / {figures.history_max_instance}",
-            _m(figures.overhead),
-        )
+    for n, hours in enumerate(LENGTHS_H):
+        minutes, seed = hours * 60, 100 + n
+        _progress(f"{hours:g} h builds")
+        for learned, name in ((True, "ours, recorded durations"), (False, "ours, no records")):
+            if not learned and hours != 3.0:
+                continue
+            samples = jittered_runs(root / f"wait-{hours}-{learned}", minutes, args.samples,
+                                    seed, learned)  # fmt: skip
+            figures.waits.append(WaitRow(name, hours, [s.build for s in samples],
+                                         [s.polls for s in samples],
+                                         [s.notice for s in samples]))  # fmt: skip
+        builds = figures.waits[-1].builds
+        for name, run, interval in (("SDK poller, 600 s", sdk_poller, 600.0),
+                                    ("monitor, 10 min", monitor_pattern, 600.0)):  # fmt: skip
+            polls, notices = [], []
+            for i, build in enumerate(builds):
+                got = run(root / f"{name[:3]}-{hours}-{i}", build.total_seconds() / 60, interval)
+                polls.append(got.polls)
+                notices.append(got.notice_delay)
+            figures.waits.append(WaitRow(name, hours, builds, polls, notices))
+        if hours == 3.0:  # the defaults, once: hundreds of polls each
+            sdk = sdk_poller(root / "sdk-default", 180)
+            mon = monitor_pattern(root / "mon-default", 180, 60.0)
+            for name, got in (("SDK poller, default (30 s)", sdk),
+                              ("monitor, 1 min (docs)", mon)):  # fmt: skip
+                figures.waits.append(WaitRow(name, hours, [dt.timedelta(hours=3)],
+                                             [got.polls], [got.notice_delay]))  # fmt: skip
 
-    print("\n## Baselines over the same 3 h build")
-    sdk, _ = timed(sdk_poller, root / "sdk", 180)
-    monitor, _ = timed(monitor_pattern, root / "monitor", 180)
-    assert ours_3h is not None
-    _table("approach", "polls", "noticed after ready", "history events", "our polls / theirs")
-    _row(
-        "ours (adaptive durable timers)",
-        ours_3h.polls,
-        _m(ours_3h.notice_delay),
-        f"{ours_3h.history_max_instance} max per instance",
-        "1.00",
-    )
-    _row(
-        "SDK poller (default interval)",
-        sdk.polls,
-        _m(sdk.notice_delay),
-        "n/a (a worker held for the build)",
-        f"{ours_3h.polls / max(sdk.polls, 1):.3f}",
-    )
-    _row(
-        "Durable monitor, fixed 1 min",
-        monitor.polls,
-        _m(monitor.notice_delay),
-        f"{monitor.history} in one instance",
-        f"{ours_3h.polls / max(monitor.polls, 1):.3f}",
-    )
+    for percent in (0, 10, 30, 50):
+        _progress(f"{percent} % of polls failing")
+        settings = {"ARM_RETRY_TOTAL": "0"}
+        figures.faults[percent] = one_run(root / f"fault-{percent}", "none", settings=settings,
+                                          faults=_fault(percent) if percent else None)  # fmt: skip
+
+    _progress("Service Bus")
+    figures.servicebus_ms = enqueue_to_started(root / "servicebus").samples_ms
 
     if not args.quick:
-        print(f"\n## {args.runs} concurrent onboardings (mode none, 3 h builds)")
-        load = concurrent_runs(root / "load", args.runs)
-        _table(
-            "runs",
-            "wall",
-            "wall per run",
-            "CPU (one process)",
-            "CPU per run",
-            "episodes",
-            "outcomes",
-        )
-        _row(
-            load.runs,
-            f"{load.wall_seconds:.1f} s",
-            f"{load.wall_seconds / load.runs * 1000:.0f} ms",
-            f"{load.cpu_seconds:.1f} s",
-            f"{load.cpu_seconds / load.runs * 1000:.0f} ms",
-            load.episodes,
-            dict(load.outcomes),
-        )
+        for count in (int(c) for c in args.loads.split(",") if c.strip()):
+            _progress(f"{count} concurrent runs")
+            figures.loads.append(concurrent_runs(root / f"load-{count}", count))
+
+    figures.wall_seconds = time.perf_counter() - started
+    page = render(figures)
+    print(page)
+    if not args.no_write:
+        PAGE.write_text(page, encoding="utf-8")
+        _progress(f"wrote {PAGE.relative_to(REPO)}")
     return 0
 
 

@@ -1,9 +1,11 @@
 """The two ways users would otherwise wait out a gateway build, measured on the same simulator.
 
 * The SDK's own poller: ``begin_create_or_update(...).result()`` with the client's default
-  interval (30 s without Retry-After), its sleeps moved onto the simulator's virtual clock.
-* The Durable "monitor" pattern: a fixed one-minute timer loop (bench/monitor_app.py) hosted
-  by devhost on the virtual clock, calling the same activity our waiter calls.
+  interval (30 s without Retry-After) or a tuned ``polling_interval``, its sleeps moved onto
+  the simulator's virtual clock.
+* The Durable "monitor" pattern: a fixed-interval timer loop (bench/monitor_app.py; 1 minute
+  as in the docs, or tuned) hosted by devhost on the virtual clock, calling the same activity
+  our waiter calls.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def _gateway_polls(stack: LocalStack, name: str) -> int:
     )
 
 
-def sdk_poller(tmp: Path, build_minutes: float) -> WaitFigures:
+def sdk_poller(tmp: Path, build_minutes: float, interval: float | None = None) -> WaitFigures:
     options = StackOptions(state_dir=tmp, port=0, gateway_build_minutes=build_minutes)
     with LocalStack(options) as stack:
         assert stack.sim is not None
@@ -71,11 +73,12 @@ def sdk_poller(tmp: Path, build_minutes: float) -> WaitFigures:
             transport=_VirtualSleepTransport(stack, connection_verify=str(stack.sim.ca)),
             credential_scopes=["https://management.azure.com/.default"],
         )
+        tuned: dict[str, Any] = {} if interval is None else {"polling_interval": interval}
         poller = client.api_gateway.begin_create_or_update(
             RG, "gw-sdk", ApiManagementGatewayResource(
                 location="West Europe",
                 sku=ApiManagementGatewaySkuProperties(name="WorkspaceGatewayStandard", capacity=1),
-            ),
+            ), **tuned,
         )  # fmt: skip
         gateway = poller.result()
         noticed = stack.sim.simulation.clock.now()
@@ -84,7 +87,7 @@ def sdk_poller(tmp: Path, build_minutes: float) -> WaitFigures:
         return WaitFigures(_gateway_polls(stack, "gw-sdk"), noticed - ready)
 
 
-def monitor_pattern(tmp: Path, build_minutes: float) -> WaitFigures:
+def monitor_pattern(tmp: Path, build_minutes: float, interval: float = 60.0) -> WaitFigures:
     options = StackOptions(state_dir=tmp, port=0, gateway_build_minutes=build_minutes)
     with LocalStack(options) as stack:
         assert stack.sim is not None
@@ -110,7 +113,7 @@ def monitor_pattern(tmp: Path, build_minutes: float) -> WaitFigures:
         clock.on_jump(lambda _old, new: _follow(sim.simulation.clock, new))
         with DevHost("bench.monitor_app", app_dir=Path(__file__).parents[1],
                      db=tmp / "monitor.sqlite", clock=clock) as host:  # fmt: skip
-            run_id = host.start_new(MONITOR, {"gatewayId": gateway_id})
+            run_id = host.start_new(MONITOR, {"gatewayId": gateway_id, "intervalSeconds": interval})
             status = host.wait_for(run_id, timeout=300)
             history = sum(history_sizes(host, run_id).values())
         output = status["output"]

@@ -10,6 +10,10 @@ from typing import Any
 from cli.stack import LocalStack
 from devhost import DevHost
 
+# The hand-written minimum of ARM requests beyond the build's polls, per network mode, with
+# the same checks as the app (tests/e2e/test_request_counts.py lists what it counts).
+REQUEST_MINIMUM = {"injection": 24, "integration": 17, "none": 12, "shared": 10}
+
 
 @dataclass
 class RunFigures:
@@ -21,7 +25,12 @@ class RunFigures:
     notice_delay: dt.timedelta | None = None
     history_total: int = 0
     history_max_instance: int = 0
+    history_saga: int = 0
     overhead: dt.timedelta | None = None
+    build: dt.timedelta = dt.timedelta(0)
+    pre_build: dt.timedelta | None = None  # run created -> gateway build started
+    after_ready: dt.timedelta | None = None  # build ready -> run ended (notice, link, DNS)
+    dns: dt.timedelta | None = None
 
 
 def history_sizes(host: DevHost, run_id: str) -> dict[str, int]:

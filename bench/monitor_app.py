@@ -1,7 +1,8 @@
 """Baseline app for the bench: the documented Durable "monitor" pattern on the real activity.
 
-A fixed one-minute timer loop around ``get_gateway_state`` (Durable Functions docs, "Monitor
-pattern"), hosted by devhost next to our app so both are measured the same way.
+A fixed-interval timer loop around ``get_gateway_state`` (Durable Functions docs, "Monitor
+pattern": one minute there; ``intervalSeconds`` tunes it), hosted by devhost next to our app so
+both are measured the same way.
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ app.register_functions(activities)
 
 @app.orchestration_trigger(context_name="context", orchestration=MONITOR)
 def monitor_gateway(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
-    gateway_id = context.get_input()["gatewayId"]
+    inp = context.get_input()
+    gateway_id = inp["gatewayId"]
+    interval = dt.timedelta(seconds=float(inp.get("intervalSeconds") or INTERVAL.total_seconds()))
     polls = 0
     while True:
         state = yield context.call_activity(acts.GET_GATEWAY_STATE.name, {"gatewayId": gateway_id})
         polls += 1
         if str(state["provisioningState"]).lower() in {"succeeded", "failed", "canceled"}:
             return {"polls": polls, "noticedAt": context.current_utc_datetime.isoformat()}
-        yield context.create_timer(context.current_utc_datetime + INTERVAL)
+        yield context.create_timer(context.current_utc_datetime + interval)
