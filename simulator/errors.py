@@ -323,7 +323,15 @@ def apim_validation(message: str, target: str | None = None) -> ArmError:
     )
 
 
-def apim_invalid_name(parameter: str, name: str, max_length: int) -> ArmError:
+_LETTERS_DIGITS_HYPHENS = (
+    "start with a letter, contain only letters, numbers and hyphens, and end with a letter or a "
+    "number"
+)
+
+
+def apim_invalid_name(
+    parameter: str, name: str, max_length: int, rule: str = _LETTERS_DIGITS_HYPHENS
+) -> ArmError:
     # The rule is the path parameter's (azure-rest-api-specs apimanagement/.../stable/2024-05-01
     # apimanagement.json, e.g. ConfigConnectionNameParameter: 1-30 characters,
     # ^[a-zA-Z](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$; the SDK's client-side check is off). The answer's
@@ -332,8 +340,7 @@ def apim_invalid_name(parameter: str, name: str, max_length: int) -> ArmError:
     # answer); for configConnections the exact wording is unverified.
     return apim_validation(
         f"Invalid identifier '{name}' specified. The name must be 1 to {max_length} characters, "
-        "start with a letter, contain only letters, numbers and hyphens, and end with a letter "
-        "or a number.",
+        f"{rule}.",
         target=parameter,
     )
 

@@ -51,6 +51,11 @@ MAX_WORKSPACES_PER_GATEWAY = 30
 # Gateway and configConnection names (SPEC-APIM path parameters; arm-behaviour.md §1).
 APIM_NAME = re.compile(r"^[a-zA-Z](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$")
 LINK_NAME_MAX = 30
+GATEWAY_NAME_MAX = 45
+# Workspace ids: 1-80 characters, none of * # & + : < > ? (SPEC-APIM WorkspaceIdParameter,
+# as the generated SDK's client-side check spells it).
+WORKSPACE_ID = re.compile(r"^[^*#&+:<>?]+$")
+WORKSPACE_ID_MAX = 80
 # Switch gatewayBuildOutcome "never": a build whose end lies beyond any test's clock.
 NEVER_ENDS = dt.timedelta(days=36500)
 # The failure a build reports under gatewayBuildOutcome "failed" (and a Failed provisioning
@@ -226,6 +231,10 @@ class ApimBackend(Backend):
     def put_workspace(
         self, rid: ResourceId, body: dict[str, Any], headers: dict[str, str]
     ) -> tuple[dict[str, Any], bool]:
+        if len(rid.name) > WORKSPACE_ID_MAX or not WORKSPACE_ID.fullmatch(rid.name):
+            raise errors.apim_invalid_name(
+                "workspaceId", rid.name, WORKSPACE_ID_MAX, "without any of * # & + : < > ?"
+            )
         service = self._service(rid.parent())
         tier = str(service.sku.get("name", "")).replace(" ", "").lower()
         if tier not in WORKSPACE_TIERS:
@@ -301,6 +310,8 @@ class ApimBackend(Backend):
     def put_gateway(
         self, rid: ResourceId, body: dict[str, Any], headers: dict[str, str]
     ) -> tuple[dict[str, Any], bool, Operation | None]:
+        if len(rid.name) > GATEWAY_NAME_MAX or not APIM_NAME.fullmatch(rid.name):
+            raise errors.apim_invalid_name("gatewayName", rid.name, GATEWAY_NAME_MAX)
         self.require_group(rid)
         existing = self.gateways.get(key(str(rid)))
         check_if_match(headers, existing.etag if existing else None, f"Gateway {rid.name}")

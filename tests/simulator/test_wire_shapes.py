@@ -74,3 +74,35 @@ def test_if_match_star_on_a_record_create_is_refused(dns):
             match_condition=MatchConditions.IfPresent,  # If-Match: *
         )  # fmt: skip
     assert err.value.status_code == 412
+
+
+APIM = f"/subscriptions/{SUB}/resourceGroups/rg-apim/providers/Microsoft.ApiManagement"
+
+
+@pytest.mark.parametrize(
+    ("path", "target"),
+    [
+        (f"{APIM}/gateways/{'g' * 46}", "gatewayName"),
+        (f"{APIM}/gateways/1gw", "gatewayName"),
+        (f"{APIM}/gateways/gw-", "gatewayName"),
+        (f"{APIM}/gateways/gw_a", "gatewayName"),
+        (f"{APIM}/service/apim-contoso/workspaces/{'w' * 81}", "workspaceId"),
+        (f"{APIM}/service/apim-contoso/workspaces/ws%2Bplus", "workspaceId"),
+        (f"{APIM}/service/apim-contoso/workspaces/ws:colon", "workspaceId"),
+    ],
+)  # fmt: skip
+def test_apim_names_follow_the_specs_path_rules(sim, path, target):
+    body = {"location": "West Europe", "sku": {"name": "WorkspaceGatewayPremium", "capacity": 1},
+            "properties": {"displayName": "x", "virtualNetworkType": "None"}}  # fmt: skip
+    status, _, answer = sim.raw("PUT", f"{path}?api-version=2024-05-01", body)
+    assert status == 400, answer
+    assert answer["error"]["code"] == "ValidationError"
+    assert answer["error"]["details"][0]["target"] == target
+
+
+def test_names_at_the_limits_are_taken(sim):
+    body = {"location": "West Europe", "sku": {"name": "WorkspaceGatewayPremium", "capacity": 1},
+            "properties": {"virtualNetworkType": "None"}}  # fmt: skip
+    assert sim.raw("PUT", f"{APIM}/gateways/{'g' * 45}?api-version=2024-05-01", body)[0] == 201
+    ws = f"{APIM}/service/apim-contoso/workspaces/{'w' * 78}_x?api-version=2024-05-01"
+    assert sim.raw("PUT", ws, {"properties": {"displayName": "W"}})[0] == 201
