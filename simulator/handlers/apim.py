@@ -72,7 +72,9 @@ def head_workspace(sim: Simulation, req: Request) -> Response:
 
 
 def list_workspaces(sim: Simulation, req: Request) -> Response:
-    return Response(200, listing(sim.apim.list_workspaces(_svc(req))))
+    # APIM's service-scoped collections carry a count (SPEC-APIM ApiManagementListWorkspaces).
+    items = sim.apim.list_workspaces(_svc(req))
+    return Response(200, {**listing(items), "count": len(items)})
 
 
 def delete_workspace(sim: Simulation, req: Request) -> Response:

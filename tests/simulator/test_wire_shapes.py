@@ -106,3 +106,13 @@ def test_names_at_the_limits_are_taken(sim):
     assert sim.raw("PUT", f"{APIM}/gateways/{'g' * 45}?api-version=2024-05-01", body)[0] == 201
     ws = f"{APIM}/service/apim-contoso/workspaces/{'w' * 78}_x?api-version=2024-05-01"
     assert sim.raw("PUT", ws, {"properties": {"displayName": "W"}})[0] == 201
+
+
+def test_a_workspace_list_carries_its_count_like_apim(sim, apim):
+    status, _, body = sim.raw(
+        "GET", f"{APIM}/service/apim-contoso/workspaces?api-version=2024-05-01"
+    )
+    assert status == 200 and body["count"] == len(body["value"]) >= 1
+    assert [w.name for w in apim.workspace.list_by_service("rg-apim", "apim-contoso")] == [
+        w["name"] for w in body["value"]
+    ]
