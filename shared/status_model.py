@@ -265,6 +265,8 @@ def step_views(
         status: StepState = _RECORDED.get(recorded, "running")
         error = record.get("error")
         next_retry = None
+        attempts = int(record.get("attempts") or 0)  # of the calls that ended
+        calls = int(record.get("calls") or 0)
         if active:
             if name == current and wait in HELD_KINDS and status in ("failed", "running", "held"):
                 status = "held"
@@ -272,6 +274,8 @@ def step_views(
                 retry = retrying[name]
                 status, next_retry = "retrying", retry.next_retry
                 error = retry.last_error or error
+                # The call being retried has made retry.attempt tries so far.
+                attempts, calls = attempts + retry.attempt, calls + 1
             elif outcome == "Compensating" and custom.get("undoing") == name:
                 status = "undoing"
         elif status in ("running", "held"):
@@ -281,8 +285,6 @@ def step_views(
             error = error or f"the run ended {outcome} during this step"
         if status not in ("retrying", "held", "failed") and error and recorded != "undo-failed":
             error = error if status in ("undone", "undoing") else None
-        attempts = int(record.get("attempts") or 0)
-        calls = int(record.get("calls") or 0)
         views.append(StepView(
             name=name, status=status, attempts=attempts,
             retries=max(0, attempts - calls) if calls else 0,
