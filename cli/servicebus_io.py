@@ -239,6 +239,8 @@ def _summary(kind: str, body: dict[str, Any]) -> str:
     if kind in {"compensated", "compensationFailed"}:
         left = body.get("leftovers") or []
         return f"outcome {body.get('outcome')}" + (f", leftovers {', '.join(left)}" if left else "")
+    if kind == "resubmitted":
+        return f"{body.get('outcome')}: {body.get('detail')}"
     if kind == "rejected":
         return f"message {body.get('messageId')}: {body.get('reason') or body.get('errors')}"
     return str(step or "")

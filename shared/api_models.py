@@ -35,8 +35,9 @@ class StartAccepted(WireModel):
     id: str
     status_url: str
     kind: str | None = None  # a change of access or an offboarding (issue 15)
-    resubmission: str | None = None
+    resubmission: str | None = None  # a new attempt: newAttempt (docs/request-contract.md)
     attempt_of: str | None = None  # a new attempt: the ticket's first run
+    detail: str | None = None  # a new attempt: why (what changed, how the last run ended)
 
 
 class RunAnswer(RunView):
@@ -44,7 +45,9 @@ class RunAnswer(RunView):
 
     existing: bool | None = None
     status_url: str | None = None
-    resubmission: str | None = None  # running | identical | ... (docs/request-contract.md)
+    resubmission: str | None = None  # running | identical (docs/request-contract.md)
+    attempt_of: str | None = None  # an attempt of a ticket: its first run
+    attempts: list[str] | None = None  # every run of the ticket, first to last
     compensating: bool | None = None
     purged: bool | None = None
     instances_deleted: int | None = None

@@ -22,7 +22,7 @@ from shared import api_models as am
 from shared.api_routes import ROUTES, Route
 from shared.problem_types import BY_SLUG
 from shared.request import OnboardingRequest, json_schema
-from shared.status_model import OUTCOMES, RunView
+from shared.status_model import OUTCOMES
 from shared.team_api_models import (
     DriftCheckBody,
     DriftList,
@@ -98,7 +98,7 @@ OPS: dict[str, Op] = {
     ),
     "list_onboardings": Op(ok={200: am.RunList}, problems=(400, 503), query=_LIST_QUERY),
     "onboarding_counts": Op(ok={200: am.RunCounts}, problems=(503,)),
-    "get_onboarding": Op(ok={200: RunView}, problems=(400, 404), path_params=_RUN),
+    "get_onboarding": Op(ok={200: am.RunAnswer}, problems=(400, 404), path_params=_RUN),
     "onboarding_timeline": Op(ok={200: am.Timeline}, problems=(400, 404), path_params=_RUN),
     "onboarding_history": Op(ok={200: am.History}, problems=(400, 404), path_params=_RUN),
     "terminate_onboarding": Op(body=am.TerminateBody, ok={202: am.RunAnswer},

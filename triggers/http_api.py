@@ -31,7 +31,7 @@ from triggers.intake import (
     run_view,
     saga_input,
 )
-from triggers.run_start import start_or_find
+from triggers.resubmission import attempts_view, start_or_resubmit
 from triggers.run_views import live_view
 from triggers.settings import SettingInvalid, guardrails, saga_policy
 from triggers.team_intake import start_team_request
@@ -98,35 +98,43 @@ async def start_onboarding(
         return _json(policy_problem(violations), 403, mimetype="application/problem+json")
     if dry_run:
         return await _dry_run(request, instance_id)
-    status_url = f"{req.url.split('?')[0].rstrip('/')}/{instance_id}"
     requester = Requester(
         name=principal.name,
         object_id=principal.object_id,
         source="unauthenticated" if principal.auth_type == "disabled" else "easyauth",
         claimed=request.requested_by,
     )
-    # A concurrent POST of the same ticket that started the run first makes this one "existing".
-    run = await start_or_find(
-        client,
-        instance_id,
-        lambda: saga_input(request, saga_policy(), requester),
-        request.model_dump(by_alias=True, mode="json"),
-        principal.name,
+    # A ticket with runs: its running or identical run is answered, a changed request after a
+    # failure starts a new attempt, one after a success is refused (triggers/resubmission.py).
+    run = await start_or_resubmit(
+        client, request, lambda: saga_input(request, saga_policy(), requester), principal.name
     )
+    base = f"{req.url.split('?')[0].rstrip('/')}"
+    status_url = f"{base}/{run.run_id}"
+    if run.refused:
+        kind = "ticket-already-onboarded" if run.decision == "refusedSucceeded" else None
+        return problem_response(
+            409, "The ticket's run does not allow this request", run.detail(), kind=kind,
+            id=run.previous, ticketId=request.ticket_id, changed=run.changed,
+        )  # fmt: skip
     if run.existing is not None:
-        body = {"id": instance_id, "existing": True, "statusUrl": status_url,
-                **run_view(run.existing)}  # fmt: skip
+        body = {"id": run.run_id, "existing": True, "statusUrl": status_url,
+                **run_view(run.existing), "resubmission": run.word}  # fmt: skip
         return _json(body, 200, {"Location": status_url})
     log.info(
         "started %s",
-        instance_id,
+        run.run_id,
         extra={
-            "instanceId": instance_id,
+            "instanceId": run.run_id,
             "ticketId": request.ticket_id,
             "requesterObjectId": principal.object_id,
+            "resubmission": run.word,
         },
     )
-    return _json({"id": instance_id, "statusUrl": status_url}, 202, {"Location": status_url})
+    answer = {"id": run.run_id, "statusUrl": status_url}
+    if run.word is not None:
+        answer.update(resubmission=run.word, attemptOf=run.first, detail=run.detail())
+    return _json(answer, 202, {"Location": status_url})
 
 
 async def _dry_run(request: Any, instance_id: str) -> func.HttpResponse:
@@ -163,4 +171,7 @@ async def get_onboarding(
     if not status or status.runtime_status is None:
         return problem_response(404, "No such onboarding", f"There is no run '{instance_id}'.",
                                 id=instance_id)  # fmt: skip
-    return _json(await live_view(client, status), 200)
+    view = await live_view(client, status)
+    # The ticket's attempts, linked both ways (a failed first run lists its new attempt).
+    view.update({k: v for k, v in (await attempts_view(client, view)).items() if v is not None})
+    return _json(view, 200)

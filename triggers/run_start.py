@@ -47,11 +47,13 @@ async def start_or_find(
     request: dict[str, Any],
     requested_by: str | None,
     orchestrator: str = names.SAGA,
+    **index_extra: Any,
 ) -> StartOrFind:
     """Start the saga as ``instance_id`` unless a run of that id exists (in any state).
 
     ``make_input`` builds the saga's input only when a run is to start (it reads settings);
-    ``request`` and ``requested_by`` go to the run index row of a run started here. An error of
+    ``request``, ``requested_by`` and ``index_extra`` (e.g. ``retryOf`` of a new attempt,
+    triggers/resubmission.py) go to the run index row of a run started here. An error of
     the start is raised again unless the run exists afterwards (then another start won the race).
     """
     # From here on the trigger's records and spans carry the run's ids (shared/telemetry.py).
@@ -69,7 +71,7 @@ async def start_or_find(
         log.info("%s was started by a concurrent request; answering it as existing",
                  instance_id, extra={"instanceId": instance_id})  # fmt: skip
         return StartOrFind(instance_id, existing)
-    await record_new_run(client, instance_id, request, requested_by)
+    await record_new_run(client, instance_id, request, requested_by, **index_extra)
     return StartOrFind(instance_id)
 
 

@@ -11,8 +11,10 @@ is retried and, after the queue's max delivery count, dead-lettered by Service B
 is never lost. Failures that may pass (Durable client errors, unreadable policy settings) raise
 for the same reason.
 
-A ticket that already has a run (any state, finished ones too) starts nothing: the run's id is
-derived from the ticket, and Durable would replace a finished instance if asked to start it.
+A ticket that already has a run is answered as triggers/resubmission.py decides (its running
+or identical run, a new attempt ``<id>-r<N>`` after a failure, a refusal after a success), and
+a ``resubmitted`` event on ``onboarding-events`` says which; a ticket's run is never restarted
+in place (Durable would replace a finished instance if asked to start it).
 
 Service Bus does not tell the function who sent a message (the sender's right is its RBAC role
 on the queue), so the run records the requester from the message's ``requestedBy`` application
@@ -43,7 +45,7 @@ from triggers.intake import (
     decode_any,
     saga_input,
 )
-from triggers.run_start import start_or_find
+from triggers.resubmission import start_or_resubmit
 from triggers.settings import guardrails, saga_policy
 from triggers.team_intake import team_message
 
@@ -101,31 +103,31 @@ async def onboarding_message(
         await _reject(msg, body, "policy", _why_policy(violations), errors,
                       violations=[v.model_dump() for v in violations])  # fmt: skip
         return
-    instance_id = request.instance_id
     requester = Requester(
         name=_property(msg, "requestedBy") or request.requested_by,
         source="servicebus",
         claimed=request.requested_by,
     )
-    # A resend of the same ticket under another MessageId, handled concurrently, may start the
-    # run first: start_or_find answers that as existing too (the duplicate path).
-    run = await start_or_find(
-        client,
-        instance_id,
-        lambda: saga_input(request, saga_policy(), requester),
-        request.model_dump(by_alias=True, mode="json"),
-        requester.name,
+    # A resend of the same ticket (another MessageId, or handled concurrently) finds its run; a
+    # changed request after a failure starts a new attempt, after a success it is refused
+    # (triggers/resubmission.py). Each of these is said on the topic: a resubmitted event.
+    run = await start_or_resubmit(
+        client, request, lambda: saga_input(request, saga_policy(), requester), requester.name
     )
-    if run.existing is not None:
-        _duplicate(msg, instance_id)
+    if run.word is not None:
+        _duplicate(msg, run.run_id, run.word)
+        # Raises when the topic cannot take it: the message is retried, and the retry finds the
+        # same decision (a new attempt is found as running), so the event is not lost.
+        await asyncio.to_thread(publish_event, run.event(request.ticket_id, msg.message_id))
         return
-    log.info("started %s from message %s", instance_id, msg.message_id,
-             extra={"instanceId": instance_id, "messageId": msg.message_id})  # fmt: skip
+    log.info("started %s from message %s", run.run_id, msg.message_id,
+             extra={"instanceId": run.run_id, "messageId": msg.message_id})  # fmt: skip
 
 
-def _duplicate(msg: func.ServiceBusMessage, instance_id: str) -> None:
-    log.info("message %s repeats the ticket of %s; no second run", msg.message_id, instance_id,
-             extra={"instanceId": instance_id, "messageId": msg.message_id})  # fmt: skip
+def _duplicate(msg: func.ServiceBusMessage, instance_id: str, word: str) -> None:
+    log.info("message %s is for the ticket of %s: %s", msg.message_id, instance_id, word,
+             extra={"instanceId": instance_id, "messageId": msg.message_id,
+                    "resubmission": word})  # fmt: skip
 
 
 # -- rejection ---------------------------------------------------------------------------------
