@@ -151,8 +151,8 @@ def fields_from_event(event: Mapping[str, Any]) -> dict[str, Any]:
     replayed publish writes the same values again (idempotent).
     """
     kind = str(event.get("kind", ""))
-    outcome = status_model.outcome_of_event(kind, event.get("outcome"))
-    fields: dict[str, Any] = {"status": "Running", "outcome": outcome, "waitingFor": None,
+    now_outcome = status_model.outcome_of_event(kind, event.get("outcome"))
+    fields: dict[str, Any] = {"status": "Running", "outcome": now_outcome, "waitingFor": None,
                               "waitingEvent": None, "waitingUntil": None, "doing": None,
                               "until": None}  # fmt: skip
     at = event.get("at")
