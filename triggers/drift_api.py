@@ -216,12 +216,21 @@ async def drift_timer(timer: func.TimerRequest, client: df.DurableOrchestrationC
     last = await asyncio.to_thread(_last_check, store)
     if last is not None and now - last < dt.timedelta(hours=hours) - dt.timedelta(minutes=5):
         return
+    # Nothing onboarded yet, or the first tick after the app started keeping checks: note the
+    # time and check one interval later, instead of starting an empty run.
+    teams = await asyncio.to_thread(store.list)
+    if last is None or not any(r.status == "active" for r in teams):
+        await asyncio.to_thread(_note_check, store, now, None)
+        return
     # Named after the hour: a second instance of the app firing the same hour finds it.
     instance_id = await start_check(client, f"drift-{now:%Y%m%dT%H}")
-    await asyncio.to_thread(store.table.upsert_entity, {
-        "PartitionKey": DRIFT_PARTITION, "RowKey": LAST_CHECK_ROW, "at": now.isoformat(),
-        "run": instance_id})  # fmt: skip
+    await asyncio.to_thread(_note_check, store, now, instance_id)
     log.info("scheduled drift check %s started", instance_id, extra={"instanceId": instance_id})
+
+
+def _note_check(store: TeamStore, now: dt.datetime, run: str | None) -> None:
+    store.table.upsert_entity({"PartitionKey": DRIFT_PARTITION, "RowKey": LAST_CHECK_ROW,
+                               "at": now.isoformat(), "run": run or ""})  # fmt: skip
 
 
 def _last_check(store: TeamStore) -> dt.datetime | None:

@@ -115,22 +115,30 @@ class _Table:
 
 
 class _Store(TeamStore):
-    def __init__(self, last: dt.datetime | None) -> None:
+    def __init__(self, last: dt.datetime | None, teams: bool = True) -> None:
         self.table = _Table(last)  # type: ignore[assignment]
+        self.teams = [RECORD] if teams else []
+
+    def list(self, team: str | None = None) -> list[Any]:
+        return self.teams
 
 
-@pytest.mark.parametrize(("hours", "ago", "starts"), [
-    ("", None, True), ("", 30, False), ("", 25, True), ("6", 7, True), ("0", None, False),
+@pytest.mark.parametrize(("hours", "ago", "teams", "starts"), [
+    ("", None, True, False),  # the first tick notes the time: the first check is a day later
+    ("", 1, True, False), ("", 25, True, True), ("6", 7, True, True), ("0", 99, True, False),
+    ("", 25, False, False),  # nothing onboarded: no empty run
 ])  # fmt: skip
-def test_the_timer_checks_once_per_interval(monkeypatch, hours, ago, starts):
+def test_the_timer_checks_once_per_interval(monkeypatch, hours, ago, teams, starts):
     monkeypatch.setenv("POLICY_DRIFT_CHECK_HOURS", hours)
     now = dt.datetime.now(dt.UTC)
-    last = None if ago is None else now - dt.timedelta(hours=ago if ago != 30 else 1)
-    store = _Store(last)
+    last = None if ago is None else now - dt.timedelta(hours=ago)
+    store = _Store(last, teams)
     monkeypatch.setattr(drift_api, "store_or_problem", lambda: store)
     client = FakeClient()
     handler = inspect.unwrap(drift_api.drift_timer._function._func)
     asyncio.run(handler(None, client))  # the timer reads nothing of its TimerRequest
     assert bool(client.started) == starts
+    if hours != "0":
+        assert "~last-check" in store.table.rows
     if starts:
-        assert client.started[0][1].startswith("drift-") and "~last-check" in store.table.rows
+        assert client.started[0][1].startswith("drift-")

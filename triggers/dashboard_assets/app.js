@@ -183,7 +183,7 @@ async function refresh() {
   state.busy = true;
   try {
     if (state.runId) await loadRun(state.runId);
-    else await Promise.all([loadCounts(), loadList(false)]);
+    else await Promise.all([loadCounts(), loadList(false), loadDrift()]);
     showProblem(null);
     $("refresh-state").textContent = `Last refreshed ${new Date().toLocaleTimeString()}`;
   } catch (err) {
@@ -323,6 +323,44 @@ function renderList() {
   }
   $("list-empty").hidden = state.items.length > 0;
   $("more").hidden = !state.token;
+}
+
+// Drift (docs/teams.md): each team's latest check; a failed read says so here, not as the
+// page's problem (the runs still load).
+async function loadDrift() {
+  let items;
+  try {
+    const { data } = await api("GET", "/drift");
+    items = (data && data.items) || [];
+  } catch (err) {
+    $("drift-empty").textContent = "Drift findings are unavailable.";
+    $("drift-empty").hidden = false;
+    $("drift").hidden = true;
+    return;
+  }
+  const body = clear($("drift").tBodies[0]);
+  for (const item of items) {
+    const findings = item.findings || [];
+    const list = el("ul", { class: "findings" });
+    for (const f of findings) {
+      const fix = f.repairable ? "repairable" : "report only";
+      list.append(el("li", { "data-kind": f.kind, title: f.resourceId,
+        text: `${f.kind}: expected ${f.expected ?? "-"}, found ${f.actual ?? "-"} (${fix})` }));
+    }
+    body.append(
+      el(
+        "tr",
+        { "data-team": item.team, "data-findings": String(findings.length) },
+        el("td", { text: item.team }),
+        el("td", { text: item.workspace }),
+        el("td", { text: fmtTime(item.checkedAt), title: item.run }),
+        el("td", {}, findings.length ? list : badge("none", "Succeeded")),
+      ),
+    );
+  }
+  $("drift-empty").textContent = "No drift check has run yet.";
+  $("drift-empty").hidden = items.length > 0;
+  $("drift").hidden = items.length === 0;
 }
 
 async function applyFilters(event) {
