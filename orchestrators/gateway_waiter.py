@@ -130,6 +130,7 @@ def wait_on_schedule(context: OrchestrationContext) -> Generator[Any, Any, dict[
             raw = yield context.call_activity(acts.GET_GATEWAY_STATE.name, payload)
         except Exception as exc:  # TaskFailed: classified, retried on the budget, on timers
             error = as_step_error(exc)
+            now = context.current_utc_datetime  # the retry waits from the failure, not the call
             st.failures += 1
             st.failing_since = st.failing_since or now.isoformat()
             failing = (now - dt.datetime.fromisoformat(st.failing_since)).total_seconds()
