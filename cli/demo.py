@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import sys
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any, TextIO
@@ -83,7 +84,13 @@ def _watch(stack: LocalStack, runs: dict[str, str], out: TextIO) -> dict[str, di
     notes: list[str] = []
     shown: list[str] = []
 
-    def redraw() -> None:
+    drawn_at = [0.0]
+
+    def redraw(force: bool = False) -> None:
+        # The API views cost more than a clock step: redraw a few times a second at most.
+        if not force and time.monotonic() - drawn_at[0] < 0.2:
+            return
+        drawn_at[0] = time.monotonic()
         for name, run_id in runs.items():
             reply = call("GET", f"{stack.api_url}/onboardings/{run_id}", role=REQUESTER)
             if reply.status == 200:
@@ -101,7 +108,7 @@ def _watch(stack: LocalStack, runs: dict[str, str], out: TextIO) -> dict[str, di
         )
     except TimeoutError as exc:
         out.write(f"the runs did not finish ({exc})\n")
-    redraw()
+    redraw(force=True)
     return latest
 
 
