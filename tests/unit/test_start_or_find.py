@@ -70,10 +70,17 @@ def test_http_start_that_loses_the_race_answers_the_existing_run():
     assert response.headers["Location"].endswith("/api/onboardings/onboard-chg0012345")
 
 
-def test_servicebus_start_that_loses_the_race_is_the_duplicate_path(caplog):
+def test_servicebus_start_that_loses_the_race_is_the_duplicate_path(caplog, monkeypatch):
+    from triggers import servicebus
+
+    published: list[dict[str, Any]] = []
+    monkeypatch.setattr(servicebus, "publish_event", published.append)
     with caplog.at_level(logging.INFO, logger="onboarding.servicebus"):
         _deliver(RacingClient())  # completes: no raise, so the message is not retried
-    assert "repeats the ticket of onboard-chg0012345" in caplog.text
+    assert "is for the ticket of onboard-chg0012345: running" in caplog.text
+    # The ticket hears that its run is going (issue 14, item 5: every resubmission case is
+    # said on the topic; this test asserted only the log line before).
+    assert [(e["kind"], e["outcome"]) for e in published] == [("resubmitted", "running")]
 
 
 def test_a_start_that_fails_for_another_reason_still_fails():
