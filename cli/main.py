@@ -33,6 +33,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from cli.api_client import CliError, api_base, call
+from cli.dry_run_render import describe_dry_run
 from cli.operator_commands import COMMANDS as OPERATOR_COMMANDS
 from cli.operator_commands import register as register_operator_commands
 from cli.operator_commands import run as run_operator_command
@@ -76,7 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     submit = sub.add_parser("submit", help="submit a request file (JSON)")
     submit.add_argument("file", type=Path)
-    submit.add_argument("--dry-run", action="store_true", help="check only; change nothing")
+    submit.add_argument("--dry-run", action="store_true",
+                        help="change nothing: the findings and the plan (non-zero when a "
+                        "finding fails)")  # fmt: skip
+    submit.add_argument("--json", action="store_true", help="with --dry-run: the raw answer")
     submit.add_argument("--wait", action="store_true", help="follow the run until it ends")
     submit.add_argument("--api")
     submit.add_argument(
@@ -242,12 +246,21 @@ def submit(args: argparse.Namespace) -> int:
     api = api_base(args.api)
     url = f"{api}/onboardings" + ("?dryRun=true" if args.dry_run else "")
     reply = call("POST", url, role=REQUESTER, body=body)
+    if (
+        args.dry_run
+        and reply.status in (200, 422)
+        and isinstance(reply.body, dict)
+        and reply.body.get("dryRun")
+    ):
+        # The plan either way; 422 (a finding fails) exits non-zero (cli/dry_run_render.py).
+        readable = not args.json and "findings" in reply.body  # a team request's is JSON
+        text = ("\n".join(describe_dry_run(reply.body)) if readable
+                else json.dumps(reply.body, indent=2))  # fmt: skip
+        print(text, file=sys.stdout if reply.status == 200 else sys.stderr)
+        return 0 if reply.status == 200 else 1
     if reply.status >= 400:
         print("\n".join(describe_problem(reply.body)), file=sys.stderr)
         return 1
-    if args.dry_run:
-        print(json.dumps(reply.body, indent=2))
-        return 0
     run_id = reply.body["id"]
     verb = "existing run" if reply.body.get("existing") else "started run"
     print(f"{verb} {run_id}")

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.dry_run_plan import Change, GrantCheck
 from shared.preflight import Finding, PreflightFacts
 from shared.request import FieldError
 from shared.status_model import Counts, RunView
@@ -69,6 +70,13 @@ class PlannedCall(WireModel):
     waits_for: str | None = None
 
 
+class ExistingRun(WireModel):
+    id: str
+    outcome: str
+    resubmission: str  # what a real request would be answered (shared/resubmission.py)
+    detail: str
+
+
 class DryRunAnswer(WireModel):
     """``?dryRun=true``: preflight's real findings and the plan of a run of the request."""
 
@@ -78,6 +86,9 @@ class DryRunAnswer(WireModel):
     findings: list[Finding]
     facts: PreflightFacts
     plan: list[PlannedCall]
+    changes: list[Change]  # per resource: create, modify (before -> after), reuse, skip
+    grants: list[GrantCheck]
+    existing_run: ExistingRun | None = None  # the ticket already has a run: what it is
 
 
 class TeamDryRunAnswer(WireModel):

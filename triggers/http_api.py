@@ -31,7 +31,13 @@ from triggers.intake import (
     run_view,
     saga_input,
 )
-from triggers.resubmission import attempts_view, start_or_resubmit
+from triggers.resubmission import (
+    attempts_view,
+    outcome_of,
+    request_of,
+    start_or_resubmit,
+    ticket_runs,
+)
 from triggers.run_views import live_view
 from triggers.settings import SettingInvalid, guardrails, saga_policy
 from triggers.team_intake import start_team_request
@@ -97,7 +103,7 @@ async def start_onboarding(
         )
         return _json(policy_problem(violations), 403, mimetype="application/problem+json")
     if dry_run:
-        return await _dry_run(request, instance_id)
+        return await _dry_run(request, instance_id, client)
     requester = Requester(
         name=principal.name,
         object_id=principal.object_id,
@@ -137,21 +143,68 @@ async def start_onboarding(
     return _json(answer, 202, {"Location": status_url})
 
 
-async def _dry_run(request: Any, instance_id: str) -> func.HttpResponse:
-    """Preflight's real reads, then the plan: the saga procedure rehearsed on their answer."""
+async def _dry_run(
+    request: Any, instance_id: str, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
+    """Preflight's real reads, then the plan: the saga procedure rehearsed on their answer, and
+    what it would change (shared/dry_run_plan.py); 422 problem details when a finding fails."""
+    from activities.grant_check import inspect_grant  # reads only
     from activities.preflight import run_preflight  # reads only; see docs
     from orchestrators.rehearsal import rehearse  # pure: runs the procedure, schedules nothing
+    from shared import dry_run_plan, resubmission
+    from shared.access_models import AssignRoleInput
     from shared.saga_inputs import Run, preflight
     from shared.saga_plan import plan_for
 
     policy = saga_policy()
-    run = Run(request, plan_for(request, policy), instance_id)
+    # A ticket that has runs: its latest run's resources are its own, not someone else's.
+    runs = await ticket_runs(client, instance_id)
+    latest = max(runs, key=lambda s: str(s.created_time)) if runs else None
+    owner = latest.instance_id if latest is not None else instance_id
+    run = Run(request, plan_for(request, policy), owner)
     # The SDK reads block; run them off the event loop so other requests go on meanwhile.
     result = await asyncio.to_thread(run_preflight, preflight(run))
     inp = {"request": request.model_dump(by_alias=True, mode="json"),
            "policy": policy.model_dump(by_alias=True, mode="json")}  # fmt: skip
-    body = {"dryRun": True, "instanceId": instance_id, **result.model_dump(by_alias=True),
-            "plan": rehearse(inp, result, instance_id)}  # fmt: skip
+    plan = rehearse(inp, result, owner)
+    # What the run would change once the findings pass: the whole procedure, rehearsed.
+    full = plan if result.passed else rehearse(inp, result.model_copy(update={"passed": True}),
+                                               owner)  # fmt: skip
+    calls = [AssignRoleInput.model_validate(c["input"]) for c in full
+             if c.get("activity") == "assign_role"]  # fmt: skip
+    by_grant = {(c.role_name, c.principal_id, dry_run_plan.scope_kind(c.scope)): c for c in calls}
+    checks = [by_grant.get((g.role, g.principal_id, g.scope)) for g in request.access]
+    found = await asyncio.gather(*(asyncio.to_thread(inspect_grant, c) if c is not None
+                                   else asyncio.sleep(0, None) for c in checks))  # fmt: skip
+    body: dict[str, Any] = {
+        "dryRun": True, "instanceId": owner, **result.model_dump(by_alias=True), "plan": plan,
+        "changes": [c.model_dump(by_alias=True, exclude_none=True)
+                    for c in dry_run_plan.changes(request, result, full)],
+        "grants": [g.model_dump(by_alias=True)
+                   for g in dry_run_plan.grants(request, full, list(found))],
+    }  # fmt: skip
+    starts = True  # would a real request start a run of this plan?
+    if latest is not None:
+        outcome = outcome_of(latest)
+        previous = request_of(latest)
+        same = previous is not None and not resubmission.changed_fields(
+            previous, resubmission.normalised(inp["request"]))  # fmt: skip
+        decision = resubmission.decide(outcome, same)
+        starts = decision == "newAttempt"
+        failed_checks = ", ".join(f.check for f in result.findings if not f.ok)
+        detail = (f"Ticket {request.ticket_id} already has run {latest.instance_id} ({outcome}). "
+                  + ("A real request would start a new attempt of this plan." if starts else
+                     f"A real request would start nothing (resubmission '{decision}')"
+                     + (f"; the failed findings ({failed_checks}) are about that run's own "
+                        "resources, not a conflict." if failed_checks else ".")))  # fmt: skip
+        body["existingRun"] = {"id": latest.instance_id, "outcome": outcome,
+                               "resubmission": decision, "detail": detail}  # fmt: skip
+    if not result.passed and starts:
+        failed = [f for f in result.findings if not f.ok]
+        detail = "A run of this request would fail preflight: " + "; ".join(
+            f"{f.check}: {f.detail}" for f in failed) + " Nothing was changed."  # fmt: skip
+        return problem_response(422, "The dry run found problems", detail,
+                                kind="dry-run-failed", **body)  # fmt: skip
     return _json(body, 200)
 
 

@@ -125,13 +125,13 @@ def _latest(runs: list[Any]) -> Any:
     return max(runs, key=lambda s: (created(s), s.instance_id))
 
 
-def _outcome(status: Any) -> str:
+def outcome_of(status: Any) -> str:
     runtime = getattr(status.runtime_status, "value", status.runtime_status)
     custom = status.custom_status if isinstance(status.custom_status, dict) else {}
     return status_model.outcome_of(runtime, custom, status.output)
 
 
-def _request_of(status: Any) -> dict[str, Any] | None:
+def request_of(status: Any) -> dict[str, Any] | None:
     inp = status_model.decoded(getattr(status, "input_", None))
     request = inp.get("request") if isinstance(inp, dict) else None
     if not isinstance(request, dict):
@@ -156,8 +156,8 @@ async def start_or_resubmit(
         started = await start_or_find(client, first, make_input, body, requested_by)
         return Resubmitted("start", first, first, existing=started.existing)
     latest = _latest(runs)
-    outcome = _outcome(latest)
-    previous = _request_of(latest)
+    outcome = outcome_of(latest)
+    previous = request_of(latest)
     changed = rs.changed_fields(previous, rs.normalised(body)) if previous is not None else ["$"]
     decision = rs.decide(outcome, not changed)
     common = {"previous": latest.instance_id, "changed": changed, "previous_outcome": outcome}
