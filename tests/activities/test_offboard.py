@@ -139,3 +139,51 @@ def test_a_workspace_holding_an_api_is_refused_without_force(indexed_world, sim,
     forced = _offboard(world, "CHG6", "payments", "ws-payments", force=True)
     assert forced["outcome"] == "Succeeded", forced
     assert not any("/workspaces/ws-payments" in k for k in _state(sim))
+
+
+def _deny_workspace_delete(sim, count: int = 1000) -> None:
+    sim.call("POST", "/_sim/faults", {
+        "method": "DELETE", "status": 403, "code": "AuthorizationFailed", "count": count,
+        "path": "*/workspaces/ws-payments",
+        "message": "does not have authorization to perform action "
+                   "'Microsoft.ApiManagement/service/workspaces/delete'"})  # fmt: skip
+
+
+def _offboard_held(w: SimWorld, ticket: str) -> dict[str, Any]:
+    body = {"kind": "offboard", "ticketId": ticket, "team": "payments", "workspace": "ws-payments",
+            "requestedBy": "oncall@contoso.example", "apimServiceId": SERVICE}  # fmt: skip
+    drv = Driver(w, {names.OFFBOARD: offboard_body, names.RUN_STEP: run_step_body})
+    return drv.run(names.OFFBOARD, {"request": body, "policy": {"failedStepHoldHours": 24}},
+                   instance_id=f"offboard-{ticket.lower()}")  # fmt: skip
+
+
+def test_a_failed_removal_is_held_and_nothing_is_put_back(indexed_world, sim):  # noqa: F811 - the fixture
+    world = indexed_world
+    _onboard(world, request("integration", shared=True))
+    (before,) = team_store().list("payments")
+    _deny_workspace_delete(sim)
+    # nobody answers the hold: after 24 h the run ends Failed, listing what is left
+    result = _offboard_held(world, "CHG7")
+    assert result["outcome"] == "Failed", result
+    steps = {s["name"]: s for s in result["steps"]}
+    assert steps["access"]["status"] == "succeeded" and steps["gateway"]["status"] == "succeeded"
+    assert steps["workspace"]["status"] == "failed"
+    assert f"left behind: {before.workspace_id}" in result["error"]
+    assert before.workspace_id and before.workspace_id.lower() in _state(sim)  # never deleted
+    assert not any(
+        g.record.assignment_id.lower() in _state(sim) for g in before.grants if g.record.created
+    )  # the team's own grants are gone, not put back
+    (left,) = team_store().list("payments")
+    assert left.status == "active" and left.grants == [] and left.link is None
+    assert left.workspace is not None and [r.outcome for r in left.runs] == ["Succeeded", "Failed"]
+
+    # the operator fixes the cause and retries the held step: the offboarding ends
+    sim.call("DELETE", "/_sim/faults")
+    _deny_workspace_delete(sim, count=1)  # fails once more, then the cause is fixed
+    world.events.append(("failed_decision-1", world.now + dt.timedelta(hours=1),
+                         {"action": "retry", "by": "oncall"}))  # fmt: skip
+    result = _offboard_held(world, "CHG8")
+    assert result["outcome"] == "Succeeded", result
+    (done,) = team_store().list("payments")
+    assert done.status == "offboarded" and done.workspace is None
+    assert before.workspace_id.lower() not in _state(sim)
