@@ -77,6 +77,7 @@ IMPLEMENTATIONS: dict[str, Callable[[Any], Any]] = {
     acts.LIST_TEAMS.name: drift.list_teams,
     acts.OBSERVE_TEAM.name: drift.observe_team,
     acts.RECORD_DRIFT.name: drift.record_drift,
+    acts.HAND_OVER_GATEWAY.name: teams.hand_over_gateway,
 }
 
 

@@ -19,12 +19,19 @@ from typing import Any
 
 from shared.run_index_store import index_enabled
 from shared.step_errors import StepError
-from shared.team_models import ReadTeamInput, TeamLookup, UpdateTeamInput
+from shared.team_models import (
+    HandedOver,
+    HandOverInput,
+    ReadTeamInput,
+    TeamLookup,
+    UpdateTeamInput,
+)
 from shared.team_record import (
     TeamRecord,
     apply_access_change,
     mark_offboarded,
     merge_onboarding,
+    take_over,
     team_key,
 )
 from shared.team_store import team_store
@@ -74,3 +81,23 @@ def update_team(inp: UpdateTeamInput) -> TeamLookup:
         why = f"update the record of team {inp.team}: {type(exc).__name__}"
         raise StepError("transient", "TeamRecordUnavailable", why) from None
     return TeamLookup(found=stored is not None, record=stored)
+
+
+def hand_over_gateway(inp: HandOverInput) -> HandedOver:
+    """Give the gateway (and its network and DNS) to the first active team record, by workspace
+    id, that still links it; idempotent per run (a record that lists the run keeps it)."""
+    wanted = sorted(w.lower() for w in inp.to_workspaces)
+    try:
+        store = team_store()
+        records = [r for r in store.list() if r.status == "active" and r.workspace_id
+                   and r.workspace_id.lower() in wanted]  # fmt: skip
+        if not records:
+            return HandedOver()
+        heir = min(records, key=lambda r: wanted.index(str(r.workspace_id).lower()))
+        key = team_key(heir.team, heir.apim_service_id, heir.workspace_name)
+        store.change(key, lambda current: None if current is None else take_over(
+            current, inp.gateway, inp.network, inp.dns, inp.run))  # fmt: skip
+    except Exception as exc:
+        why = f"hand the gateway over: {type(exc).__name__}"
+        raise StepError("transient", "TeamRecordUnavailable", why) from None
+    return HandedOver(team=heir.team, workspace=heir.workspace_name)

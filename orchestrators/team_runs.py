@@ -35,11 +35,16 @@ from shared import activity_table as acts
 from shared import names
 from shared.access_plan import added_parts, plan_access_change
 from shared.apim_models import GatewayStateInput
-from shared.offboard_plan import plan_offboarding
+from shared.offboard_plan import OffboardPlan, plan_offboarding
 from shared.operator_events import parse_approval
 from shared.saga_models import SagaInput, SagaPolicy
 from shared.saga_plan import passed
-from shared.team_models import OffboardPreflightInput, ReadTeamInput, UpdateTeamInput
+from shared.team_models import (
+    HandOverInput,
+    OffboardPreflightInput,
+    ReadTeamInput,
+    UpdateTeamInput,
+)
 from shared.team_record import RunRef, TeamRecord
 from shared.team_requests import ChangeAccessRequest, OffboardRequest
 
@@ -150,6 +155,24 @@ def offboard_v1(L: Ledger, req: OffboardRequest, policy: SagaPolicy, run_id: str
             update={"outcome": "Failed"}), left=left, offboarded=False))  # fmt: skip
         left_behind = ", ".join(parts(left)) or "nothing"
         raise L.fail(failure.step, f"{failure}; left behind: {left_behind}") from None
+    yield from finish_offboarding(L, team, run, left, plan, facts.other_links)
+
+
+def finish_offboarding(L: Ledger, team: ReadTeamInput, run: RunRef, left: TeamRecord,
+                       plan: OffboardPlan, linked: list[str]) -> Gen:  # fmt: skip
+    """The record after a finished offboarding. A gateway the team made that others still use
+    goes, with its network and DNS, to the record of a team that links it (its last user's
+    offboarding then removes it); what stays on purpose is listed in the run's last step."""
+    gateway = left.gateway
+    if plan.hand_over and gateway is not None:
+        handed = yield from L.call(acts.HAND_OVER_GATEWAY, HandOverInput(
+            gateway=gateway, network=left.network, dns=left.dns, to_workspaces=linked,
+            run=run))  # fmt: skip
+        if handed.team:
+            left = left.model_copy(update={"gateway": None, "network": None, "dns": None})
+            L.steps["record"].created.append(
+                f"gateway {gateway.record.gateway_id} handed to {handed.team}/{handed.workspace}"
+            )
     yield from L.call(acts.UPDATE_TEAM, UpdateTeamInput(**team.model_dump(), run=run, left=left,
                                                         offboarded=True))  # fmt: skip
     yield from L.done("record")

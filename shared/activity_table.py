@@ -41,6 +41,8 @@ from shared.retry import DEFAULT, PRINCIPAL_REPLICATION, UNDO, RetryPolicy
 from shared.saga_models import StatusEvent
 from shared.team_models import (
     GatewayPresence,
+    HandedOver,
+    HandOverInput,
     OffboardFacts,
     OffboardPreflightInput,
     ReadTeamInput,
@@ -189,6 +191,9 @@ LIST_TEAMS = Activity(
 OBSERVE_TEAM = Activity(
     "observe_team", "observe", ObserveInput, Observation,
     "read what ARM holds now for every part of a team's record (read only)")
+HAND_OVER_GATEWAY = Activity(
+    "hand_over_gateway", "record", HandOverInput, HandedOver,
+    "give a kept gateway (with its network and DNS) to the record of a team that still links it")
 RECORD_DRIFT = Activity(
     "record_drift", "record", TeamDrift, None,
     "store a team's latest drift findings and publish a drift event for it")
@@ -202,7 +207,7 @@ ACTIVITIES: dict[str, Activity] = {
         UNLINK_WORKSPACE, GET_LINK_STATE, ENSURE_PRIVATE_DNS, UNDO_PRIVATE_DNS, ASSIGN_ROLE,
         REMOVE_ROLE, READ_BUILD_DURATIONS, RECORD_BUILD_DURATION, PUBLISH_EVENT,
         READ_TEAM, UPDATE_TEAM, RELEASE_GRANT, RESTORE_GRANT, OFFBOARD_PREFLIGHT,
-        GATEWAY_PRESENCE, LIST_TEAMS, OBSERVE_TEAM, RECORD_DRIFT,
+        GATEWAY_PRESENCE, LIST_TEAMS, OBSERVE_TEAM, RECORD_DRIFT, HAND_OVER_GATEWAY,
     )
 }  # fmt: skip
 UNDO_OF: dict[str, str] = {row.name: row.undo for row in ACTIVITIES.values() if row.undo}

@@ -25,6 +25,7 @@ class OffboardPlan:
     delete_gateway: bool = False
     remove_network: bool = False
     remove_dns: bool = False
+    hand_over: bool = False  # the team made the gateway, others still link it
     kept: list[str] = field(default_factory=list)  # what stays on purpose, and why
 
     def summary(self, record: TeamRecord) -> dict[str, object]:
@@ -54,6 +55,7 @@ def plan_offboarding(record: TeamRecord, facts: OffboardFacts, force: bool) -> O
         if not gateway.record.created:
             plan.kept.append(f"gateway {gateway.record.gateway_id}: not made by this team's run")
         elif facts.other_links:
+            plan.hand_over = True
             plan.kept.append(f"gateway {gateway.record.gateway_id}: still linked by "
                              f"{', '.join(facts.other_links)}")  # fmt: skip
         else:

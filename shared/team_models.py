@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from shared.access_models import RoleRecord
-from shared.team_record import GrantPart, RunRef, TeamRecord
+from shared.team_record import DnsPart, GatewayPart, GrantPart, NetworkPart, RunRef, TeamRecord
 from shared.wire_model import WireModel
 
 
@@ -76,3 +76,20 @@ class GatewayPresence(WireModel):
     gateway_id: str
     exists: bool
     state: str | None = None
+
+
+class HandOverInput(WireModel):
+    """A gateway an offboarded team made and other workspaces still use: its parts go to the
+    record of the first team (by workspace id) that links it, so its last user's offboarding
+    removes it."""
+
+    gateway: GatewayPart
+    network: NetworkPart | None = None
+    dns: DnsPart | None = None
+    to_workspaces: list[str]  # the workspace ids still linked to the gateway
+    run: RunRef
+
+
+class HandedOver(WireModel):
+    team: str | None = None  # the team whose record now holds the gateway (None: no record)
+    workspace: str | None = None

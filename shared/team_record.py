@@ -276,6 +276,23 @@ def mark_offboarded(record: TeamRecord, run: RunRef, left: TeamRecord, done: boo
                                    "updated_at": run.at})  # fmt: skip
 
 
+def take_over(
+    record: TeamRecord,
+    gateway: GatewayPart,
+    network: NetworkPart | None,
+    dns: DnsPart | None,
+    run: RunRef,
+) -> TeamRecord:
+    """``record`` after it takes over a gateway its maker left (with its network and DNS, each
+    still naming the run that made it). Idempotent per run."""
+    if record.has_run(run.id):
+        return record
+    return record.model_copy(update={
+        "gateway": gateway.model_copy(update={"shared": False}),
+        "network": network or record.network, "dns": dns or record.dns,
+        "runs": [*record.runs, run], "updated_at": run.at})  # fmt: skip
+
+
 def summary(record: TeamRecord) -> dict[str, Any]:
     """The list view of a record: enough to find a team and see what it holds."""
     return {

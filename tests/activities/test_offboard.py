@@ -94,6 +94,7 @@ def test_offboarding_a_team_alone_on_its_gateway_restores_the_exact_prior_state(
 
 def test_two_teams_sharing_a_gateway_and_a_person(indexed_world, sim):  # noqa: F811 - the fixture
     world = indexed_world
+    start = _state(sim)
     _onboard(world, request("integration"))  # payments makes gw-payments
     _onboard(world, _billing())  # billing joins it; Alice's service grant is shared
     change = {"kind": "changeAccess", "ticketId": "CHG3", "team": "payments",
@@ -120,8 +121,17 @@ def test_two_teams_sharing_a_gateway_and_a_person(indexed_world, sim):  # noqa: 
     assert billing.workspace_id.lower() in after and GATEWAY.lower() in after
     steps = {s["name"]: s for s in result["steps"]}
     assert any("kept: gateway" in c for c in steps["record"]["created"])
+    assert any("handed to billing/ws-billing" in c for c in steps["record"]["created"])
     (record,) = team_store().list("payments")
-    assert record.status == "offboarded" and record.gateway is not None  # kept, listed
+    assert record.status == "offboarded" and record.gateway is None and record.network is None
+    (heir,) = team_store().list("billing")
+    assert heir.gateway and heir.gateway.record.created and not heir.gateway.shared
+    assert heir.network is not None and heir.network.run == "onboard-chg1"  # its maker's marks
+
+    # billing, the gateway's last user, is offboarded: the gateway and its network go too, and
+    # the simulator is as it was before either team was onboarded
+    assert _offboard(world, "CHG10", "billing", "ws-billing")["outcome"] == "Succeeded"
+    assert set(_state(sim)) == set(start)
 
 
 def test_a_workspace_holding_an_api_is_refused_without_force(indexed_world, sim, factory):  # noqa: F811 - the fixture

@@ -157,3 +157,17 @@ def test_the_cli_shows_each_part_whether_made_or_found_and_the_run():
     assert "prior delegation Microsoft.Sql/managedInstances" in text and "A @ 10.20.1.4" in text
     args = build_parser().parse_args(["teams", "payments"])
     assert (args.command, args.team) == ("teams", "payments")
+
+
+def test_a_team_takes_over_a_gateway_its_maker_left_once_per_run():
+    from shared.team_record import take_over
+
+    maker = from_onboarding(request("injection"), _entries(), RUN, AT)
+    joiner = from_onboarding(request("integration", shared=True), _entries(shared=True),
+                             "onboard-chg2", AT)  # fmt: skip
+    run = RunRef(id="offboard-c3", kind="offboard", at=AT)
+    assert maker.gateway is not None
+    heir = take_over(joiner, maker.gateway, maker.network, maker.dns, run)
+    assert heir.gateway and heir.gateway.record.created and not heir.gateway.shared
+    assert heir.network == maker.network and heir.dns == maker.dns  # still the maker's run
+    assert take_over(heir, maker.gateway, None, None, run) is heir
