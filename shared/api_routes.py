@@ -38,7 +38,7 @@ ROUTES: tuple[Route, ...] = (
     Route("start_onboarding", "POST", "onboardings",
           "Start the ticket's onboarding, find its run, or dry-run it", START),
     Route("list_onboardings", "GET", "onboardings", "Search runs (the run index)", READ),
-    Route("onboarding_counts", "GET", "onboardings/counts", "Runs per status", READ),
+    Route("count_onboardings", "GET", "onboardings/counts", "Runs per status", READ),
     Route("get_onboarding", "GET", "onboardings/{instance_id}", "A run's view", READ),
     Route("onboarding_timeline", "GET", "onboardings/{instance_id}/timeline",
           "A run's steps on a time axis", READ),

@@ -97,7 +97,7 @@ OPS: dict[str, Op] = {
                 "true: change nothing, answer the plan (docs/request-contract.md#dry-run)"),),
     ),
     "list_onboardings": Op(ok={200: am.RunList}, problems=(400, 503), query=_LIST_QUERY),
-    "onboarding_counts": Op(ok={200: am.RunCounts}, problems=(503,)),
+    "count_onboardings": Op(ok={200: am.RunCounts}, problems=(503,)),
     "get_onboarding": Op(ok={200: am.RunAnswer}, problems=(400, 404), path_params=_RUN),
     "onboarding_timeline": Op(ok={200: am.Timeline}, problems=(400, 404), path_params=_RUN),
     "onboarding_history": Op(ok={200: am.History}, problems=(400, 404), path_params=_RUN),

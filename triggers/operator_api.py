@@ -219,7 +219,7 @@ async def _repair(
 
 
 @bp.route(route="onboardings/counts", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-async def onboarding_counts(req: func.HttpRequest) -> func.HttpResponse:
+async def count_onboardings(req: func.HttpRequest) -> func.HttpResponse:
     principal = authorize(req, *READ_ROLES)
     if not isinstance(principal, Principal):
         return principal
