@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from cli.infra_grants import LOCAL_APP_SETTINGS, local_seed
+from cli.infra_grants import MAIN as MAIN_BICEP
 from devhost import DevHost
 from devhost.clock import Clock, RealClock, VirtualClock
 from shared.azure_clients import reset_clients
@@ -53,6 +55,11 @@ class StackOptions:
     # App roles of a principal devhost injects into requests that carry none (a local stand-in
     # for Easy Auth's sign-in session, e.g. "Onboarding.Operator"); None: off.
     local_principal: str | None = None
+    # The app calls ARM as its own identity, holding exactly what infra/ grants it (read from
+    # the Bicep by cli/infra_grants.py), so a missing or needless permission shows locally.
+    # None: that; a path: another main.bicep (a test's altered copy); False: the simulator's
+    # unrestricted operator token (only for tests that reach targets infra/ does not name).
+    infra: Path | Literal[False] | None = None
 
 
 class LocalStack:
@@ -83,6 +90,8 @@ class LocalStack:
                     clock=opts.clock,
                     servicebus=opts.servicebus,
                 ).start()
+                if opts.infra is not False:
+                    self.sim.simulation.seed(local_seed(opts.infra or MAIN_BICEP))
                 if opts.gateway_build_minutes is not None:
                     timings = self.sim.simulation.timings
                     timings.gateway_build_minutes = opts.gateway_build_minutes
@@ -133,6 +142,9 @@ class LocalStack:
             # The operators' run index: the simulator's Table service, path-style like Azurite.
             "RUN_INDEX_ENDPOINT": f"{sim.url}/devstoreaccount1",
         }
+        if self.options.infra is not False:
+            # The token names the app identity infra/ grants to (cli/infra_grants.py).
+            settings.update(LOCAL_APP_SETTINGS)
         if sim.servicebus is not None:
             settings["ServiceBusConnection"] = sim.servicebus.connection_string
         return settings

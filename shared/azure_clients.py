@@ -16,6 +16,8 @@ on a durable timer (the retry budget arithmetic is in docs/operators.md).
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import threading
 import time
@@ -62,6 +64,9 @@ class ArmSettings:
     endpoint: str = PUBLIC_ARM
     ca_bundle: str | None = None
     credential: str = "default"  # "default" (DefaultAzureCredential) or "static"
+    # With "static": the object id the token names, so the simulator holds the app to the
+    # grants infra/ makes for its identity (simulator/access.py); None: an opaque token.
+    static_principal_id: str | None = None
     managed_identity_client_id: str | None = None
     retry_total: int = 3
     polling_interval: float = 5.0
@@ -85,6 +90,9 @@ class ArmSettings:
                 "ARM_CREDENTIAL=static is only for a local simulator; unset it (or set "
                 "'default') to use a managed identity against Azure."
             )
+        static_principal = env.get("ARM_STATIC_PRINCIPAL_ID") or None
+        if static_principal is not None and credential != "static":
+            raise SettingsError("ARM_STATIC_PRINCIPAL_ID is only read with ARM_CREDENTIAL=static.")
         ca_bundle = env.get("ARM_CA_BUNDLE") or None
         if ca_bundle is not None and not os.path.isfile(ca_bundle):
             raise SettingsError(f"ARM_CA_BUNDLE names '{ca_bundle}', which is not a file.")
@@ -92,6 +100,7 @@ class ArmSettings:
             endpoint=endpoint,
             ca_bundle=ca_bundle,
             credential=credential,
+            static_principal_id=static_principal,
             managed_identity_client_id=env.get("AZURE_CLIENT_ID") or None,
             retry_total=_int(env, "ARM_RETRY_TOTAL", 3),
             polling_interval=_float(env, "ARM_POLLING_INTERVAL", 5.0),
@@ -115,10 +124,32 @@ class ArmSettings:
 
 
 class StaticTokenCredential:
-    """A fixed bearer token for the local simulator, which accepts any token."""
+    """A fixed bearer token for the local simulator.
+
+    Without a principal it is opaque (``local-simulator-token``), which the simulator treats as
+    its unrestricted operator. With one it is an unsigned JWT whose ``oid`` / ``appid`` claims
+    name the app identity, as a managed identity's token does, so the simulator authorizes
+    every call against that identity's role assignments (simulator/README.md "Authorization").
+    """
+
+    def __init__(self, principal_id: str | None = None, client_id: str | None = None) -> None:
+        self.token = "local-simulator-token"  # noqa: S105 (no secret: any token passes)
+        if principal_id:
+            claims = {
+                "oid": principal_id,
+                "appid": client_id or principal_id,
+                "aud": f"{PUBLIC_ARM}/",
+                "idtyp": "app",
+            }
+            self.token = ".".join([_b64url({"alg": "none", "typ": "JWT"}), _b64url(claims), ""])
 
     def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        return AccessToken("local-simulator-token", int(time.time()) + 3600)
+        return AccessToken(self.token, int(time.time()) + 3600)
+
+
+def _b64url(value: dict[str, Any]) -> str:
+    raw = json.dumps(value, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -160,7 +191,9 @@ class ClientFactory:
     def credential(self) -> TokenCredential:
         if self._credential is None:
             if self.settings.credential == "static":
-                self._credential = StaticTokenCredential()
+                self._credential = StaticTokenCredential(
+                    self.settings.static_principal_id, self.settings.managed_identity_client_id
+                )
             else:
                 from azure.identity import DefaultAzureCredential
 

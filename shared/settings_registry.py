@@ -192,6 +192,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ARM_CREDENTIAL", "default / static", "default",
             "`static` = a fixed token for the simulator (refused for the public endpoint).",
             deploy="local"),
+    Setting("ARM_STATIC_PRINCIPAL_ID", "GUID", "",
+            "With `ARM_CREDENTIAL=static`: the object id the token names, so the simulator "
+            "authorizes the app as that identity (the local stack: what infra/ grants it).",
+            deploy="local"),
     Setting("AUTH_MODE", "easyauth / disabled", "easyauth",
             "`disabled` treats every caller as holding every app role: local demos only.",
             deploy="local"),

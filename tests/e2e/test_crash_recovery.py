@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from cli.infra_grants import LOCAL_APP_SETTINGS, local_seed
 from cli.samples import load_sample
 from cli.stack import LocalStack, StackOptions
 from shared.request import instance_id_for
@@ -140,9 +141,11 @@ def test_sigkill_at_several_points_loses_nothing_and_duplicates_nothing(tmp_path
     ids = list(batch)
     db = tmp_path / "devhost.sqlite"
     with Simulator(tmp_path / "sim", clock="virtual", servicebus=True) as sim:
+        # As the reference stack: the app calls as its identity, holding what infra/ grants.
+        sim.simulation.seed(local_seed())
         settings = {"ARM_ENDPOINT": sim.url, "ARM_CA_BUNDLE": str(sim.ca),
                     "ARM_CREDENTIAL": "static", "ARM_POLLING_INTERVAL": "0",
-                    "ARM_RETRY_TOTAL": "0",
+                    "ARM_RETRY_TOTAL": "0", **LOCAL_APP_SETTINGS,
                     "ServiceBusConnection": sim.servicebus.connection_string}  # fmt: skip
         assert sim.servicebus is not None
         _kind_to_crashes(sim)
