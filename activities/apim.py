@@ -273,7 +273,25 @@ def unlink_workspace(record: LinkRecord, factory: ClientFactory | None = None) -
         return
     link_id = ArmId.parse(record.link_id)
     api = (factory or clients()).apim(link_id.subscription)
-    with undo_action(f"unlink {link_id.name}"):
-        api.api_gateway_config_connection.begin_delete(
-            link_id.resource_group, link_id.parent.name, link_id.name, if_match="*"
-        ).result()
+    rg, gateway, name = link_id.resource_group, link_id.parent.name, link_id.name
+    with undo_action(f"unlink {name}"):
+        poller = api.api_gateway_config_connection.begin_delete(rg, gateway, name, if_match="*")
+        try:
+            poller.result()
+        except HttpResponseError as exc:
+            if exc.status_code != 403:
+                raise
+            # The DELETE was accepted; only its status URL (.../gateways/{gw}/operationresults,
+            # readable through the RBAC Administrator's */read, which infra/ grants at the
+            # gateway group only when gateway-scope roles are allowed) was refused. The link
+            # itself is readable (configConnections/read): gone is done, still there is a
+            # delete in progress to check again later (issue 13, simulator/access.py).
+            try:
+                api.api_gateway_config_connection.get(rg, gateway, name)
+            except ResourceNotFoundError:
+                return
+            raise StepError(
+                "transient",
+                "LinkStillDeleting",
+                f"unlink {name}: the delete was accepted and is still running; checking again",
+            ) from None

@@ -16,6 +16,7 @@ virtual clock; then:
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -27,6 +28,7 @@ from activities import functions as registered
 from cli.infra_grants import (
     LOCAL_APP_CLIENT_ID,
     LOCAL_APP_PRINCIPAL_ID,
+    LOCAL_PARAMETERS,
     MAIN,
     infra_grants,
 )
@@ -207,6 +209,26 @@ def _within(scope: str, outer: str) -> bool:
     inner_parts = [p.lower() for p in scope.split("/") if p]
     outer_parts = [p.lower() for p in outer.split("/") if p]
     return inner_parts[: len(outer_parts)] == outer_parts
+
+
+def test_without_gateway_roles_an_undone_link_still_goes(as_app: SimControl) -> None:
+    # allowedRolesGateway = [] (allowed by main.bicep): no RBAC Administrator at the gateway
+    # group, so nothing grants the link delete's status URL (gateways/.../operationresults).
+    # The unlink must still finish: compensation left the config connection behind before.
+    params = copy.deepcopy(LOCAL_PARAMETERS)
+    params["allowedRolesGateway"] = []
+    as_app.call("POST", "/_sim/reset")
+    as_app.call(
+        "POST",
+        "/_sim/seed",
+        infra_grants(LOCAL_APP_PRINCIPAL_ID, params).seed(LOCAL_APP_PRINCIPAL_ID),
+    )
+    as_app.fault(**SETUP["dns record fails"]["fault"])
+    body = request("injection")
+    body["access"] = [a for a in body["access"] if a["scope"] != "gateway"]
+    result = _run(as_app, body)
+    assert result["outcome"] == "Compensated", result.get("leftovers")
+    assert result["leftovers"] == []
 
 
 def test_an_action_removed_from_infra_fails_the_step_that_needs_it(
