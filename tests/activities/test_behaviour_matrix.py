@@ -11,7 +11,8 @@ run before the link's hostname matters):
 - **s** rows: the injection, integration (own gateway, no injection), no-network and
   shared-gateway scenarios with the build succeeding; each must end ``Succeeded`` with exactly
   the resources the scenario makes (and, for injection, the A record at the VIP the portal
-  shows);
+  shows), and the team's offboarding under the same switches must then leave the simulator
+  exactly as it was before the run;
 - **c** rows: the same scenarios with a build that ends ``Failed``, a build that never ends,
   or every grant refused (a principal that is not in the directory): each must end
   ``Compensated`` with the simulator exactly as before the run (a shared-gateway run, which
@@ -40,10 +41,13 @@ from typing import Any
 
 import pytest
 
+from activities import teams
 from shared import activity_table as acts
 from shared import names
 from shared.operator_events import wait_kind
 from simulator.settings import choices, switch_names
+from tests.activities.team_fixtures import indexed_world  # noqa: F401 - index on
+from tests.activities.test_offboard import _offboard
 from tests.activities.test_partial_work import snapshot
 from tests.activities.test_saga_against_simulator import SimWorld, _resources, _run
 from tests.pairwise import pairwise
@@ -223,10 +227,9 @@ def matrix_clock(request: pytest.FixtureRequest) -> Iterator[list[str]]:
 
 
 @pytest.fixture
-def operator_world(sim, factory, monkeypatch, request: pytest.FixtureRequest) -> OperatorWorld:
-    from shared import azure_clients
-
-    monkeypatch.setattr(azure_clients, "_default", factory)
+def operator_world(indexed_world, sim, request: pytest.FixtureRequest) -> OperatorWorld:  # noqa: F811 - the fixture
+    # indexed_world: the real activities' clients and the run index (team records) in the
+    # simulator, so a succeeded run can be offboarded; its own world is not used.
     return OperatorWorld(sim, request.param)
 
 
@@ -259,6 +262,7 @@ def test_every_combination_ends_well(operator_world: OperatorWorld, sim, matrix_
         assert snapshot(sim) == before, "compensation leaves the simulator exactly as it was"
         return
     made = _resources(sim) - before_ids
+    teams.record_onboarding(world.published[-1])  # the team record the run leaves
     assert before_ids <= _resources(sim), "a succeeded run removes nothing"
     assert _shape(made) == expected_resources(c, result["hostname"])
     if c.scenario == "injection":
@@ -269,6 +273,11 @@ def test_every_combination_ends_well(operator_world: OperatorWorld, sim, matrix_
         assert record is not None and record["properties"]["aRecords"] == [{"ipv4Address": vip}]
         exposes = c.switches["gatewayExposesPrivateIp"]
         assert (names.EVENT_PRIVATE_IP in asked) is not exposes, "the IP is asked iff ARM hides it"
+    # And the team is offboarded under the same switches: nothing of it is left.
+    offboarded = _offboard(world, "CHG9", "payments", "ws-payments")
+    assert offboarded["outcome"] == "Succeeded", [s.get("error") for s in offboarded["steps"]]
+    sim.advance(hours=2)
+    assert snapshot(sim) == before, "offboarding leaves the simulator exactly as before the run"
 
 
 def test_the_matrix_covers_every_value_of_every_switch_with_every_scenario() -> None:
