@@ -22,8 +22,9 @@ An operator stands by and answers only what a run asks, as a person would, from 
 notification the run publishes: the private IP ARM hides (read on the portal view,
 ``GET /_sim/portal/gateway``), and a stalled build's decision: abort, keep waiting then abort,
 or no answer at all (the run's own deadline then ends it). Every ask must say what it waits for
-and until when; a run never waits without an ask (the driver fails such a run) and never runs
-past ``MAX_VIRTUAL`` of simulated time (no endless wait or poll).
+and until when; a run never waits without an ask (the driver fails such a wait, and the row
+fails on the internal error) and never runs past ``MAX_VIRTUAL`` of simulated time (no endless
+wait or poll).
 
 In-process (the harness of test_saga_against_simulator.py: the real activities with real SDK
 clients against the simulator, the orchestrator on the virtual clock); a row takes about a
@@ -252,6 +253,9 @@ def test_every_combination_ends_well(operator_world: OperatorWorld, sim, matrix_
     matrix_clock.append(c.name)
     errors = [(s["name"], s.get("error")) for s in result["steps"] if s.get("error")]
     assert result["outcome"] == c.expected, (c.id, errors, result["leftovers"])
+    # A bug the saga caught (or the driver's "waits for something that never happens", which
+    # it throws into the orchestrator) is compensated too; it must not pass as a clean undo.
+    assert not [e for _, e in errors if "internal error" in (e or "")], errors
     assert world.problems == [], world.problems
     asked = [wait_kind(str(a["event"])) for a in world.asks]
     if c.failure == "build-never" and c.builds:
