@@ -6,14 +6,14 @@ import azure.durable_functions as df
 
 from activities.functions import bp as activities
 from orchestrators.compensation import bp as compensation
+from orchestrators.drift_runs import bp as drift_runs
 from orchestrators.gateway_waiter import bp as gateway_waiter
 from orchestrators.saga import bp as saga
 from orchestrators.step_runner import bp as step_runner
 from orchestrators.team_runs import bp as team_runs
-from orchestrators.drift_runs import bp as drift_runs
-from triggers.drift_api import bp as drift_api
 from shared import telemetry
 from triggers.dashboard import bp as dashboard
+from triggers.drift_api import bp as drift_api
 from triggers.http_api import bp as http_api
 from triggers.openapi_route import bp as openapi_route
 from triggers.operator_api import bp as operator_api

@@ -38,7 +38,9 @@ def _until_events(stack: Stack, subscription: str, count: int) -> None:
     advance_until(stack.host, lambda: len(_peek(stack, subscription)) >= count, timeout=30)
 
 
-def test_show_finds_a_run_by_ticket_or_id_and_says_its_outcome(stack: Stack, sample, capsys) -> None:
+def test_show_finds_a_run_by_ticket_or_id_and_says_its_outcome(
+    stack: Stack, sample, capsys
+) -> None:
     ok = stack.submit(sample("integration-shared")).body["id"]
     failing = stack.submit(sample("failing-access")).body["id"]
     assert stack.wait(ok)["outcome"] == "Succeeded"
