@@ -381,7 +381,7 @@ class Access:
         backend = self.sim.authorization
         found: list[Grant] = []
         note: str | None = None
-        for assignment in backend.assignments.values():
+        for assignment in backend.assignments.granted_to(object_id, scope):
             if assignment.principal_id != object_id.lower():
                 continue
             if not _within(scope, assignment.scope):

@@ -267,6 +267,67 @@ class Assignment:
         return f"{self.scope}/providers/Microsoft.Authorization/roleAssignments/{self.name}"
 
 
+def _scope_key(scope: str) -> tuple[str, ...]:
+    return tuple(s.lower() for s in scope.split("/") if s)
+
+
+class _Assignments(dict[str, Assignment]):
+    """Role assignments by id, indexed by principal and scope, so an access check looks up the
+    caller's assignments at each scope above the request's (a handful) instead of every
+    assignment the simulator holds, which grows with every onboarding's grants."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._at: dict[tuple[str, tuple[str, ...]], dict[str, int]] = {}
+        self._order = 0
+
+    def _slot(self, assignment: Assignment) -> dict[str, int]:
+        index = (assignment.principal_id.lower(), _scope_key(assignment.scope))
+        return self._at.setdefault(index, {})
+
+    def __setitem__(self, akey: str, assignment: Assignment) -> None:
+        if akey in self:
+            self._unindex(akey)
+        super().__setitem__(akey, assignment)
+        self._order += 1
+        self._slot(assignment)[akey] = self._order
+
+    def _unindex(self, akey: str) -> None:
+        assignment = self[akey]
+        index = (assignment.principal_id.lower(), _scope_key(assignment.scope))
+        slot = self._at.get(index, {})
+        slot.pop(akey, None)
+        if not slot:
+            self._at.pop(index, None)
+
+    def __delitem__(self, akey: str) -> None:
+        self._unindex(akey)
+        super().__delitem__(akey)
+
+    def pop(self, akey: str, *default: Any) -> Any:
+        if akey not in self:
+            if default:
+                return default[0]
+            raise KeyError(akey)
+        found = self[akey]
+        del self[akey]
+        return found
+
+    def at_scope(self, principal_id: str, scope: str) -> list[Assignment]:
+        """The principal's assignments made exactly at ``scope``, oldest first."""
+        slot = self._at.get((principal_id.lower(), _scope_key(scope)), {})
+        return [self[k] for k, _ in sorted(slot.items(), key=lambda item: item[1])]
+
+    def granted_to(self, principal_id: str, scope: str) -> list[Assignment]:
+        """The principal's assignments at ``scope`` or any scope above it, oldest first."""
+        inner = _scope_key(scope)
+        found: list[tuple[int, str]] = []
+        for n in range(len(inner) + 1):
+            slot = self._at.get((principal_id.lower(), inner[:n]), {})
+            found.extend((order, k) for k, order in slot.items())
+        return [self[k] for _, k in sorted(found)]
+
+
 class AuthorizationBackend(Backend):
     """Role definitions, role assignments and the seeded directory of principals."""
 
@@ -277,7 +338,7 @@ class AuthorizationBackend(Backend):
             guid: RoleDefinition(guid, r["roleName"], r["description"], r["permissions"])
             for guid, r in BUILTIN_ROLES.items()
         }
-        self.assignments: dict[str, Assignment] = {}  # key(assignment id) -> assignment
+        self.assignments = _Assignments()  # key(assignment id) -> assignment
 
     # --- the directory ----------------------------------------------------------------------
 
@@ -419,7 +480,7 @@ class AuthorizationBackend(Backend):
             existing.condition_version = props.get("conditionVersion", existing.condition_version)
             existing.updated_on = now
             return self.assignment_json(existing, created=False), False
-        for other in self.assignments.values():
+        for other in self.assignments.at_scope(principal.id, scope):
             if (
                 key(other.scope) == key(scope)
                 and other.role_guid == role_guid
