@@ -60,6 +60,18 @@ var activityFunctions = [
   'assign_role'
   'remove_role'
   'publish_event'
+  'gateway_presence'
+  'hand_over_gateway'
+  'list_team_records'
+  'observe_team'
+  'offboard_preflight'
+  'read_build_durations'
+  'read_team'
+  'record_build_duration'
+  'record_drift'
+  'release_grant'
+  'restore_grant'
+  'update_team'
 ]
 var activityList = '("${join(activityFunctions, '", "')}")'
 

@@ -63,8 +63,8 @@ def test_serve_fresh_forgets_service_bus_messages_too(tmp_path: Path) -> None:
     with LocalStack(options) as first:
         assert first.sim is not None and first.sim.servicebus is not None
         _send_event(first.sim.servicebus.connection_string)
-        assert _left(first) == 2  # ticketing and audit
+        assert _left(first) == 3  # ticketing, audit and the operators' own (onboard events)
     with LocalStack(StackOptions(state_dir=tmp_path, port=0)) as kept:
-        assert _left(kept) == 2  # a plain restart keeps them, as a namespace does
+        assert _left(kept) == 3  # a plain restart keeps them, as a namespace does
     with LocalStack(StackOptions(state_dir=tmp_path, port=0, fresh=True)) as fresh:
         assert _left(fresh) == 0

@@ -193,7 +193,7 @@ def test_snapshot_shows_entities_and_settings(sim):
     assert queue["duplicate_detection_window"] == 600
     assert queue["max_delivery_count"] == 5
     assert queue["lock_duration"] == 60
-    assert set(snap["topics"][TOPIC]["subscriptions"]) == {"ticketing", "audit"}
+    assert set(snap["topics"][TOPIC]["subscriptions"]) == {"ticketing", "audit", "operators"}
     json.dumps(snap)
 
 
