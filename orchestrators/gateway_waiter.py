@@ -38,6 +38,7 @@ from shared.poll_schedule import next_poll_delay, record_of
 from shared.retry import next_delay, next_poll_interval
 from shared.saga_models import WaiterInput, WaiterResult
 from shared.saga_plan import passed
+from shared.step_errors import StepError
 
 bp = df.Blueprint()
 
@@ -118,7 +119,6 @@ def wait_on_schedule(context: OrchestrationContext) -> Generator[Any, Any, dict[
     started = dt.datetime.fromisoformat(st.started_at)
     deadline = dt.datetime.fromisoformat(st.deadline_at)
     payload = GatewayStateInput(gateway_id=st.gateway_id).model_dump(by_alias=True)
-    policy = POLICIES[acts.GET_GATEWAY_STATE.policy]
     meter = HistoryMeter()
     # Each turn is a poll and a timer; the records' read and the duration's record may follow
     # a poll, so a turn starts only with room for all four.
@@ -129,22 +129,9 @@ def wait_on_schedule(context: OrchestrationContext) -> Generator[Any, Any, dict[
         try:
             raw = yield context.call_activity(acts.GET_GATEWAY_STATE.name, payload)
         except Exception as exc:  # TaskFailed: classified, retried on the budget, on timers
-            error = as_step_error(exc)
-            now = context.current_utc_datetime  # the retry waits from the failure, not the call
-            st.failures += 1
-            st.failing_since = st.failing_since or now.isoformat()
-            failing = (now - dt.datetime.fromisoformat(st.failing_since)).total_seconds()
-            seed = f"{context.instance_id}:{acts.GET_GATEWAY_STATE.name}"
-            delay = next_delay(policy, st.failures, error, seed, failing)
-            if delay is None:
-                detail = error.message
-                if error.retryable:
-                    detail = f"{detail} ({budget_spent(policy, st.failures, failing)})"
-                return WaiterResult(
-                    state="Unknown", polls=st.polls, error=f"{error.code}: {detail}"
-                ).model_dump(by_alias=True)
-            meter.add()
-            yield context.create_timer(now + dt.timedelta(seconds=delay))
+            given_up = yield from _retry_failed_poll(context, st, as_step_error(exc), meter)
+            if given_up is not None:
+                return given_up
             continue
         st.failures, st.failing_since = 0, None
         state = GatewayState.model_validate(raw)
@@ -176,6 +163,30 @@ def wait_on_schedule(context: OrchestrationContext) -> Generator[Any, Any, dict[
         meter.add()
         yield context.create_timer(next_at)
     context.continue_as_new(st.model_dump(by_alias=True, mode="json"))
+    return None
+
+
+def _retry_failed_poll(
+    context: OrchestrationContext, st: WaiterState, error: StepError, meter: HistoryMeter
+) -> Generator[Any, Any, dict[str, Any] | None]:
+    """Waits out a failed poll's back-off on a timer, or gives up (the waiter's result) once the
+    poll's retry budget is spent."""
+    policy = POLICIES[acts.GET_GATEWAY_STATE.policy]
+    now = context.current_utc_datetime  # the retry waits from the failure, not the call
+    st.failures += 1
+    st.failing_since = st.failing_since or now.isoformat()
+    failing = (now - dt.datetime.fromisoformat(st.failing_since)).total_seconds()
+    seed = f"{context.instance_id}:{acts.GET_GATEWAY_STATE.name}"
+    delay = next_delay(policy, st.failures, error, seed, failing)
+    if delay is None:
+        detail = error.message
+        if error.retryable:
+            detail = f"{detail} ({budget_spent(policy, st.failures, failing)})"
+        return WaiterResult(
+            state="Unknown", polls=st.polls, error=f"{error.code}: {detail}"
+        ).model_dump(by_alias=True)
+    meter.add()
+    yield context.create_timer(now + dt.timedelta(seconds=delay))
     return None
 
 
