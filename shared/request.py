@@ -79,6 +79,14 @@ def char_problem(value: str, *, name: bool = True, line_breaks: bool = False) ->
     return None
 
 
+def fullmatch_or_explain(v: str, pattern: re.Pattern[str], explanation: str) -> str:
+    """A name-like field: the common name rules, then the field's own whole-string pattern."""
+    _name_rules(v)
+    if not pattern.fullmatch(v):
+        raise ValueError(explanation)
+    return v
+
+
 def _name_rules(value: str | None) -> str | None:
     if value is not None and (problem := char_problem(value)):
         raise ValueError(problem)
@@ -287,18 +295,16 @@ class OnboardingRequest(WireModel):
     @field_validator("ticket_id")
     @classmethod
     def _ticket(cls, v: str) -> str:
-        _name_rules(v)
-        if not TICKET_ID.fullmatch(v):
-            raise ValueError("must be 1-64 letters, digits, '.', '_' or '-', starting alphanumeric")
-        return v
+        return fullmatch_or_explain(
+            v, TICKET_ID, "must be 1-64 letters, digits, '.', '_' or '-', starting alphanumeric"
+        )
 
     @field_validator("apim_service_id")
     @classmethod
     def _service(cls, v: str) -> str:
-        _name_rules(v)
-        if not SERVICE_ID.fullmatch(v):
-            raise ValueError("must be a Microsoft.ApiManagement/service resource id")
-        return v
+        return fullmatch_or_explain(
+            v, SERVICE_ID, "must be a Microsoft.ApiManagement/service resource id"
+        )
 
     @field_validator("team", "requested_by")
     @classmethod

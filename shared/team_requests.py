@@ -25,8 +25,8 @@ from shared.request import (
     OnboardingRequest,
     RequestInvalid,
     _field_errors,
-    _name_rules,
     _text_rules,
+    fullmatch_or_explain,
     instance_id_for,
     parse_request,
     unwrap_envelope,
@@ -53,26 +53,23 @@ class _TeamRequest(WireModel):
     @field_validator("ticket_id")
     @classmethod
     def _ticket(cls, v: str) -> str:
-        _name_rules(v)
-        if not TICKET_ID.fullmatch(v):
-            raise ValueError("must be 1-64 letters, digits, '.', '_' or '-', starting alphanumeric")
-        return v
+        return fullmatch_or_explain(
+            v, TICKET_ID, "must be 1-64 letters, digits, '.', '_' or '-', starting alphanumeric"
+        )
 
     @field_validator("apim_service_id")
     @classmethod
     def _service(cls, v: str) -> str:
-        _name_rules(v)
-        if not SERVICE_ID.fullmatch(v):
-            raise ValueError("must be a Microsoft.ApiManagement/service resource id")
-        return v
+        return fullmatch_or_explain(
+            v, SERVICE_ID, "must be a Microsoft.ApiManagement/service resource id"
+        )
 
     @field_validator("workspace")
     @classmethod
     def _workspace(cls, v: str) -> str:
-        _name_rules(v)
-        if not WORKSPACE_NAME.fullmatch(v):
-            raise ValueError("must not contain any of * # & + : < > ? / \\ %")
-        return v
+        return fullmatch_or_explain(
+            v, WORKSPACE_NAME, "must not contain any of * # & + : < > ? / \\ %"
+        )
 
     @field_validator("team", "requested_by")
     @classmethod
