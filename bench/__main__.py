@@ -22,7 +22,7 @@ from pathlib import Path
 from bench.baselines import monitor_pattern, sdk_poller
 from bench.measure import REQUEST_MINIMUM
 from bench.onboarding import concurrent_runs, jittered_runs, one_run
-from bench.report import BenchFigures, WaitRow, render
+from bench.report import MATCHED, OURS, TUNED, BenchFigures, WaitRow, matched_interval, render
 from bench.servicebus_latency import enqueue_to_started
 
 REPO = Path(__file__).resolve().parents[1]
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     for n, hours in enumerate(LENGTHS_H):
         minutes, seed = hours * 60, 100 + n
         _progress(f"{hours:g} h builds")
-        for learned, name in ((True, "ours, recorded durations"), (False, "ours, no records")):
+        for learned, name in ((True, OURS), (False, "ours, no records")):
             if not learned and hours != 3.0:
                 continue
             samples = jittered_runs(root / f"wait-{hours}-{learned}", minutes, args.samples,
@@ -86,12 +86,19 @@ def main(argv: list[str] | None = None) -> int:
             figures.waits.append(WaitRow(name, hours, [s.build for s in samples],
                                          [s.polls for s in samples],
                                          [s.notice for s in samples]))  # fmt: skip
-        builds = figures.waits[-1].builds
-        for name, run, interval in (("SDK poller, 600 s", sdk_poller, 600.0),
-                                    ("monitor, 10 min", monitor_pattern, 600.0)):  # fmt: skip
+        ours = next(w for w in figures.waits if w.hours == hours and w.approach == OURS)
+        builds = ours.builds
+        matched = matched_interval(ours)
+        baselines = [
+            (TUNED[0], sdk_poller, 600.0),
+            (TUNED[1], monitor_pattern, 600.0),
+            (f"SDK poller, {matched:.0f} s {MATCHED}", sdk_poller, matched),
+            (f"monitor, {matched:.0f} s {MATCHED}", monitor_pattern, matched),
+        ]
+        for k, (name, run, interval) in enumerate(baselines):
             polls, notices = [], []
             for i, build in enumerate(builds):
-                got = run(root / f"{name[:3]}-{hours}-{i}", build.total_seconds() / 60, interval)
+                got = run(root / f"base{k}-{hours}-{i}", build.total_seconds() / 60, interval)
                 polls.append(got.polls)
                 notices.append(got.notice_delay)
             figures.waits.append(WaitRow(name, hours, builds, polls, notices))

@@ -12,7 +12,19 @@ from collections import Counter
 from pathlib import Path
 
 from bench.measure import RunFigures
-from bench.report import HEADINGS, MARK, TITLE, BenchFigures, WaitRow, render
+from bench.report import (
+    HEADINGS,
+    MARK,
+    MATCHED,
+    OURS,
+    TITLE,
+    TUNED,
+    BenchFigures,
+    WaitRow,
+    fewer_polls_verdict,
+    matched_interval,
+    render,
+)
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "performance.md"
 
@@ -43,3 +55,35 @@ def test_docs_performance_is_the_renderers_output() -> None:
     assert page.startswith(f"{TITLE}\n\n{MARK}\n"), "docs/performance.md: run `make bench`"
     assert sections(page) == list(HEADINGS)
     assert re.search(r"by `(make bench|python -m bench[^`]*)`", page)
+
+
+def _row(approach: str, polls: list[int], notice_min: list[float]) -> WaitRow:
+    builds = [dt.timedelta(hours=1)] * len(polls)
+    return WaitRow(approach, 1, builds, polls, [dt.timedelta(minutes=m) for m in notice_min])
+
+
+def test_the_matched_interval_notices_no_later_than_ours_at_worst_or_on_average() -> None:
+    ours = _row(OURS, [9, 10], [0.5, 1.5])  # worst 90 s, mean 60 s
+    assert matched_interval(ours) == 90.0  # min(worst, 2 x mean)
+    assert matched_interval(_row(OURS, [9, 9, 10], [0.1, 0.1, 1.5])) == 68.0  # 2 x mean 34 s
+    assert matched_interval(_row(OURS, [9], [0.0])) == 30.0  # never below the SDK's default
+
+
+def test_the_verdict_needs_fewer_polls_and_a_notice_as_soon_at_worst_and_on_average() -> None:
+    ours = _row(OURS, [9, 10], [0.5, 1.5])
+    assert fewer_polls_verdict(ours, _row("m", [50, 60], [0.7, 1.5])).startswith("fewer polls, ")
+    assert fewer_polls_verdict(ours, _row("m", [7, 8], [4.0, 7.0])) == "more polls, noticed sooner"
+    assert fewer_polls_verdict(ours, _row("m", [50, 60], [0.1, 1.4])) == (
+        "fewer polls, noticed later"
+    )
+
+
+def test_the_reading_names_the_verdict_against_tuned_and_matched_baselines() -> None:
+    figures = sample()
+    ours = _row(OURS, [9, 10], [0.5, 1.5])
+    figures.waits = [ours, _row(TUNED[0], [7, 8], [4.0, 7.0]),
+                     _row(f"SDK poller, 90 s {MATCHED}", [40, 41], [0.5, 1.4])]  # fmt: skip
+    text = render(figures)
+    assert "SDK poller, 600 s: 7.5 polls, within 11.67 % (more polls, noticed sooner)" in text
+    assert f"SDK poller, 90 s {MATCHED}: 40.5 polls" in text
+    assert "(fewer polls, noticed later)" in text  # 1.4 min worst beats our 1.5
