@@ -77,6 +77,11 @@ def _route(sim: Simulation, req: Request) -> Response:
         if m == "POST":
             sim.timings.update(req.json())
             return Response(200, sim.timings.to_json())
+    if path == "/_sim/eventgrid":
+        if m == "POST":
+            sim.eventgrid.configure(req.json())
+        if m in ("GET", "POST"):
+            return Response(200, sim.eventgrid.to_json())
     if path == "/_sim/behaviour":
         if m == "GET":
             return Response(200, sim.timings.behaviour_json())

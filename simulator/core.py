@@ -26,6 +26,7 @@ from simulator.backends.resources import ResourcesBackend
 from simulator.backends.tables import TablesBackend
 from simulator.clock import Clock
 from simulator.errors import ArmError
+from simulator.eventgrid import EventGrid
 from simulator.faults import ConnectionDropped, FaultBook
 from simulator.handlers import register_all
 from simulator.handlers import tables as table_handlers
@@ -67,6 +68,8 @@ class Simulation:
         self.tables = TablesBackend(self)
         # Set by the runner when a Service Bus endpoint runs beside ARM (see /_sim/servicebus).
         self.servicebus: Any = None
+        # Resource-group events to Service Bus queues (/_sim/eventgrid; simulator/eventgrid.py).
+        self.eventgrid = EventGrid(self)
 
     @property
     def backends(self) -> list[Any]:
@@ -88,6 +91,7 @@ class Simulation:
             for backend in self.backends:
                 backend.reset()
             self.tables.reset()
+            self.eventgrid.reset()
             if seed:
                 self.seed(json.loads(DEFAULT_SEED.read_text()))
 
@@ -104,6 +108,15 @@ class Simulation:
         self.operations.tick()
         for backend in self.backends:
             backend.tick()
+
+    def next_change(self) -> Any:
+        """The simulated time of the next change nobody asks for (an operation's end), or None.
+
+        A virtual clock that skips ahead may stop there (cli/stack.py does when Event Grid
+        subscriptions are configured), so what the change publishes is seen at its own time.
+        """
+        with self.lock:
+            return self.operations.next_deadline()
 
     def state(self) -> dict[str, Any]:
         with self.lock:

@@ -139,6 +139,16 @@ class Operations:
             if op is not None and not op.done and op.ready_at <= now:
                 self.finish(op)
 
+    def next_deadline(self) -> dt.datetime | None:
+        """When the earliest running operation ends (None: none runs)."""
+        while self._deadlines:
+            ready_at, _, op_id = self._deadlines[0]
+            op = self._ops.get(op_id)
+            if op is not None and not op.done and op.ready_at == ready_at:
+                return ready_at
+            heapq.heappop(self._deadlines)  # stale: ended by polls, or rescheduled
+        return None
+
     def reschedule(self, op: Operation, ready_at: dt.datetime) -> None:
         """Move a running operation's end (a fault rule changed a gateway's build time)."""
         op.ready_at = ready_at

@@ -23,6 +23,7 @@ _TOP_LEVEL = {
     "roleDefinitions",
     "timings",
     "behaviour",
+    "eventGrid",
 }
 
 
@@ -63,6 +64,8 @@ def apply_seed(sim: Simulation, scenario: dict[str, Any]) -> dict[str, int]:
         sim.timings.update(scenario["timings"])
     if "behaviour" in scenario:
         sim.timings.update_behaviour(scenario["behaviour"])
+    if "eventGrid" in scenario:
+        sim.eventgrid.configure(scenario["eventGrid"])
     return counts
 
 

@@ -61,6 +61,11 @@ class Timings:
     # ("skipped": the grant is made even for a principal that does not exist); "performed"
     # checks as without principalType (simulator/README.md, Authorization behaviour).
     directory_check_with_principal_type: str = "skipped"
+    # When Event Grid's ResourceWriteSuccess/Failure for an asynchronous PUT (a gateway build)
+    # is raised: "completed" (when the build ends; the docs' "raised when a resource create or
+    # update operation succeeds"), "accepted" (one Success when the PUT is accepted, none at
+    # the end) or "never" (the events are lost). Undocumented for LROs: simulator/eventgrid.py.
+    resource_write_event_at: str = "completed"
 
     @property
     def short_operation(self) -> dt.timedelta:
@@ -127,6 +132,7 @@ _CHOICES = {
     "workspace_delete_with_links": ("cascade", "conflict"),
     "gateway_delete_with_links": ("cascade", "conflict"),
     "directory_check_with_principal_type": ("skipped", "performed"),
+    "resource_write_event_at": ("completed", "accepted", "never"),
 }
 # The behaviour switches (GET/POST /_sim/behaviour); everything else is a timing.
 SWITCHES = (

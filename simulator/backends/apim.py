@@ -35,6 +35,7 @@ SERVICE_TYPE = f"{NS}/service"
 WORKSPACE_TYPE = f"{NS}/service/workspaces"
 GATEWAY_TYPE = f"{NS}/gateways"
 LINK_TYPE = f"{NS}/gateways/configConnections"
+GATEWAY_WRITE = f"{GATEWAY_TYPE}/write"  # the operationName of a gateway PUT's events
 WORKSPACE_LINK_TYPE = f"{NS}/service/workspaceLinks"
 
 # Tiers that host workspaces (DOC how-to-create-workspace.md).
@@ -376,6 +377,7 @@ class ApimBackend(Backend):
             gw.build_error = gw.op.error
         if rule is not None:
             self._apply_rule(gw, rule)
+        self.sim.eventgrid.write_accepted(str(rid), GATEWAY_WRITE)
         return self.gateway_json(gw), True, gw.op
 
     def _update_gateway(
@@ -450,6 +452,11 @@ class ApimBackend(Backend):
             )
 
     def _finish_build(self, gw: _Gateway) -> None:
+        # The PUT's operation ended (a seeded gateway has none; a canceled write is not a
+        # write success or failure, and nothing here subscribes to ResourceWriteCancel).
+        if gw.op is not None and gw.op.done and gw.op.outcome != "Canceled":
+            succeeded = gw.op.outcome == "Succeeded"
+            self.sim.eventgrid.write_completed(str(gw.rid), GATEWAY_WRITE, succeeded)
         if gw.op is not None and gw.op.outcome == "Failed":
             gw.state, gw.target = "Failed", ""
             return

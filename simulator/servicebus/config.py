@@ -83,7 +83,10 @@ def default_entities() -> EntityConfig:
                 max_delivery_count=5,
                 requires_duplicate_detection=True,
                 duplicate_detection_window=600.0,
-            )
+            ),
+            # Event Grid delivers the gateways' resource-group events here (push signal,
+            # infra/modules/servicebus.bicep; simulator/eventgrid.py publishes them locally).
+            "gateway-events": QueueConfig(lock_duration=60.0, max_delivery_count=10),
         },
         topics={
             "onboarding-events": TopicConfig(
