@@ -14,6 +14,7 @@ from azure.mgmt.privatedns.models import PrivateZone, RecordSet, VirtualNetworkL
 
 from activities.apim import INSTANCE_TAG
 from activities.arm_action import arm_action, undo_action
+from activities.lro import status_only
 from shared.arm_ids import RESOURCE_GROUP, ArmId
 from shared.azure_clients import ClientFactory, clients
 from shared.dns_models import PrivateDnsInput, PrivateDnsRecord
@@ -50,9 +51,10 @@ def ensure_private_dns(
             made["zone"] = (zone.tags or {}).get(INSTANCE_TAG) == inp.instance_id
         except ResourceNotFoundError:
             made["zone"] = True  # from here on it may exist (a failed poll may hide a create)
-            zone = dns.private_zones.begin_create_or_update(
-                rg, inp.zone_name, PrivateZone({"location": "global", "tags": tags})
-            ).result()
+            dns.private_zones.begin_create_or_update(
+                rg, inp.zone_name, PrivateZone({"location": "global", "tags": tags}),
+                polling=status_only(dns.private_zones),  # the zone's id is known: no GET after
+            ).result()  # fmt: skip
         link = _link_name(inp.vnet_id)
         try:
             existing_link = dns.virtual_network_links.get(rg, inp.zone_name, link)
@@ -73,6 +75,7 @@ def ensure_private_dns(
                         },
                     }
                 ),
+                polling=status_only(dns.virtual_network_links),
             ).result()
         try:
             dns.record_sets.get(rg, inp.zone_name, "A", APEX)
@@ -95,7 +98,7 @@ def ensure_private_dns(
         )
         # A zone this run created holds a record this run wrote, even if a retry found it.
         return PrivateDnsRecord(
-            zone_id=str(zone.id),
+            zone_id=zone_id,  # as partial() says it: the same id whether made or found
             vnet_id=inp.vnet_id,
             zone_created=made["zone"],
             link_created=made["link"],

@@ -32,6 +32,7 @@ from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.network.models import NetworkSecurityGroup, SecurityRule
 
 from activities.arm_action import arm_action, undo_action
+from activities.lro import status_only
 from shared.apim_models import INSTANCE_TAG, OWNER_MARK
 from shared.arm_ids import SUBNET, ArmId
 from shared.azure_clients import ClientFactory, clients
@@ -80,8 +81,9 @@ def ensure_nsg(inp: EnsureNsgInput, factory: ClientFactory | None = None) -> Nsg
                 "properties": {"securityRules": [_marked(r.to_arm(), mark) for r in wanted]},
             }
             net.network_security_groups.begin_create_or_update(
-                ref.resource_group, inp.nsg_name, NetworkSecurityGroup(body)
-            ).result()
+                ref.resource_group, inp.nsg_name, NetworkSecurityGroup(body),
+                polling=status_only(net.network_security_groups),  # its body is not needed
+            ).result()  # fmt: skip
             return NsgRecord(nsg_id=nsg_id, created=True, added_rules=[r.name for r in wanted])
         present = [_rule_dict(r) for r in existing.security_rules or []]
         added = [  # added by this run before a lost result
@@ -97,6 +99,7 @@ def ensure_nsg(inp: EnsureNsgInput, factory: ClientFactory | None = None) -> Nsg
                 inp.nsg_name,
                 rule.name,
                 SecurityRule(_marked(rule.to_arm(), mark)),
+                polling=status_only(net.security_rules),
             ).result()
             if rule.name not in added:
                 added.append(rule.name)
@@ -240,8 +243,9 @@ def _rewrite_subnet(
         raw = io.BytesIO(json.dumps(body).encode("utf-8"))  # as read: no SDK model in between
         try:
             net.subnets.begin_create_or_update(
-                rg, vnet, name, raw, headers={"If-Match": etag} if etag else {}
-            ).result()
+                rg, vnet, name, raw, headers={"If-Match": etag} if etag else {},
+                polling=status_only(net.subnets),  # ends on the operation: no GET after it
+            ).result()  # fmt: skip
             return
         except HttpResponseError as exc:
             if exc.status_code != 412:
