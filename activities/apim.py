@@ -137,8 +137,14 @@ def begin_gateway(inp: BeginGatewayInput, factory: ClientFactory | None = None) 
         return GatewayRecord(gateway_id=inp.gateway_id, created=True)
 
 
-def get_gateway_state(gateway_id: str, factory: ClientFactory | None = None) -> GatewayState:
-    """Where the build is, plus the hostname and (if ARM shows one) the private VIP."""
+def get_gateway_state(
+    gateway_id: str, factory: ClientFactory | None = None, read_links: bool = True
+) -> GatewayState:
+    """Where the build is, plus the hostname and (if ARM shows one) the private VIP.
+
+    Without ``read_links`` the hostname is only the gateway's own: the caller reads its link
+    after the build, which reports it (one list of the config connections less).
+    """
     gateway = ArmId.parse(gateway_id)
     api = (factory or clients()).apim(gateway.subscription)
     with arm_action(f"read gateway {gateway.name}"):
@@ -150,7 +156,7 @@ def get_gateway_state(gateway_id: str, factory: ClientFactory | None = None) -> 
     props = raw.get("properties") or {}
     state = str(props.get("provisioningState", "Unknown"))
     hostname = (props.get("frontend") or {}).get("defaultHostname")
-    if not hostname and state.lower() == "succeeded":
+    if not hostname and state.lower() == "succeeded" and read_links:
         # A WorkspaceGatewayPremium gateway shows no frontend.defaultHostname: its hostname is
         # on the config connection, which may have shown none while the gateway built.
         hostname = _links_hostname(api, gateway)

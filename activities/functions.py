@@ -56,7 +56,9 @@ IMPLEMENTATIONS: dict[str, Callable[[Any], Any]] = {
     acts.CREATE_WORKSPACE.name: apim.create_workspace,
     acts.DELETE_WORKSPACE.name: apim.delete_workspace,
     acts.BEGIN_GATEWAY.name: apim.begin_gateway,
-    acts.GET_GATEWAY_STATE.name: lambda inp: apim.get_gateway_state(inp.gateway_id),
+    acts.GET_GATEWAY_STATE.name: lambda inp: apim.get_gateway_state(
+        inp.gateway_id, read_links=not inp.hostname_from_link
+    ),
     acts.DELETE_GATEWAY.name: apim.delete_gateway,
     acts.LINK_WORKSPACE.name: apim.link_workspace,
     acts.UNLINK_WORKSPACE.name: apim.unlink_workspace,

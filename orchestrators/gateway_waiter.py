@@ -118,7 +118,9 @@ def wait_on_schedule(context: OrchestrationContext) -> Generator[Any, Any, dict[
     st = WaiterState.model_validate(context.get_input())
     started = dt.datetime.fromisoformat(st.started_at)
     deadline = dt.datetime.fromisoformat(st.deadline_at)
-    payload = GatewayStateInput(gateway_id=st.gateway_id).model_dump(by_alias=True)
+    payload = GatewayStateInput(
+        gateway_id=st.gateway_id, hostname_from_link=st.hostname_from_link
+    ).model_dump(by_alias=True)
     meter = HistoryMeter()
     # Each turn is a poll and a timer; the records' read and the duration's record may follow
     # a poll, so a turn starts only with room for all four.

@@ -67,7 +67,7 @@ def onboard_v1(L: Ledger, run: Run, policy: SagaPolicy) -> Gen:
     )
     yield from L.done(*(["access"] if link.deferred else ["gateway", "access"]))
 
-    waited = (yield from wait_for_build(L, run, build_started, policy)) if plan.wait else None
+    waited = (yield from wait_for_build(L, run, build_started, policy, link)) if plan.wait else None
     if link.deferred:  # APIM refused the link while the gateway built: link it now
         link = yield from L.call(acts.LINK_WORKSPACE, inputs.link(run, workspace))
         yield from L.done("gateway")
@@ -93,7 +93,9 @@ def approve(L: Ledger, run: Run, policy: SagaPolicy) -> Gen:
     yield from L.done("approval")
 
 
-def wait_for_build(L: Ledger, run: Run, started: Any, policy: SagaPolicy) -> Gen:
+def wait_for_build(
+    L: Ledger, run: Run, started: Any, policy: SagaPolicy, link: LinkRecord | None = None
+) -> Gen:
     """The build, waited out by the gateway_waiter child; a stalled build asks an operator.
 
     An operator may cancel the hours-long build (terminate with compensation): the waiter then
@@ -103,7 +105,8 @@ def wait_for_build(L: Ledger, run: Run, started: Any, policy: SagaPolicy) -> Gen
     cancel = L.cancel_waiter()  # one for the whole step
     while True:
         raw = yield from L.child("wait", "gateway build", deadline, names.GATEWAY_WAITER,
-                                 inputs.waiter(run, started.isoformat(), deadline.isoformat()),
+                                 inputs.waiter(run, started.isoformat(), deadline.isoformat(),
+                                               link=link),
                                  cancel)  # fmt: skip
         waited = WaiterResult.model_validate(raw)
         L.count("wait", waited.polls)

@@ -87,3 +87,6 @@ class LinkState(WireModel):
 
 class GatewayStateInput(WireModel):
     gateway_id: str
+    # True when the saga reads its own link after the build (its hostname is there, issue 13):
+    # the gateway's config connections are then not listed for it (issue 17, item 4).
+    hostname_from_link: bool = False

@@ -146,8 +146,29 @@ def link_state(link: LinkRecord) -> LinkStateInput:
     return LinkStateInput(link_id=link.link_id)
 
 
-def waiter(run: Run, started_at: str, deadline_at: str) -> WaiterInput:
-    return WaiterInput(gateway_id=run.gateway_id, started_at=started_at, deadline_at=deadline_at)
+def waiter(
+    run: Run, started_at: str, deadline_at: str, link: LinkRecord | None = None
+) -> WaiterInput:
+    """The build's waiter. It leaves the hostname to ``link`` when the saga reads that link
+    after the build (:func:`link_read_after_build`): one list of the gateway's config
+    connections less on its last poll (issue 17, item 4)."""
+    return WaiterInput(
+        gateway_id=run.gateway_id,
+        started_at=started_at,
+        deadline_at=deadline_at,
+        hostname_from_link=link is not None and link_read_after_build(link),
+    )
+
+
+LINK_DONE = {"succeeded", "failed", "canceled"}  # orchestrators.gateway_waiter.TERMINAL
+
+
+def link_read_after_build(link: LinkRecord) -> bool:
+    """Whether the saga reads ``link`` after the build (wait_for_link polls a link that was
+    made, not deferred, and is not done yet); that read reports the gateway's hostname. A
+    deferred link or one already done is not read again: the waiter then lists the gateway's
+    config connections for the hostname, as before."""
+    return not link.deferred and link.state.lower() not in LINK_DONE
 
 
 def private_dns(run: Run, hostname: str, private_ip: str) -> PrivateDnsInput:

@@ -92,6 +92,7 @@ class WaiterInput(WireModel):
     started_at: str  # when the build started (the poll schedule counts from here)
     deadline_at: str
     polls: int = 0
+    hostname_from_link: bool = False  # GatewayStateInput.hostname_from_link of every poll
 
 
 class WaiterResult(WireModel):

@@ -120,6 +120,16 @@ def test_like_real_arm_a_built_gateway_has_no_ip_and_its_hostname_is_its_links(s
     assert state.hostname and state.hostname.startswith("gw-payments-")
 
 
+def test_a_waiter_that_leaves_the_hostname_to_the_link_lists_no_config_connections(sim, factory):
+    # issue 17, item 4: the saga reads its link after the build; that read has the hostname.
+    link = _built_injection_gateway_with_link(sim, factory)
+    sim.call("DELETE", "/_sim/requests")
+    state = get_gateway_state(GATEWAY_ID, factory, read_links=False)
+    assert state.provisioning_state == "Succeeded" and state.hostname is None
+    assert [r["method"] for r in sim.requests()] == ["GET"]  # the gateway only
+    assert get_link_state(link, factory).hostname == get_gateway_state(GATEWAY_ID, factory).hostname
+
+
 @pytest.mark.sim_behaviour(gatewayHostname="after-succeeded")
 def test_a_link_that_showed_no_hostname_while_building_gives_the_built_gateway_one(sim, factory):
     # A retried link activity finds its link made while the gateway built: no hostname then.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared import saga_inputs as inputs
-from shared.apim_models import WorkspaceRecord
+from shared.apim_models import LinkRecord, WorkspaceRecord
 from shared.network_models import NsgRecord
 from shared.preflight import PreflightResult
 from shared.request import OnboardingRequest
@@ -66,3 +66,16 @@ def test_the_private_dns_zone_is_named_exactly_the_gateway_hostname_in_the_subne
     call = inputs.private_dns(_run(), "gw.example.azure-api.net", "10.20.1.9")
     assert call.zone_name == "gw.example.azure-api.net"
     assert call.vnet_id == SUBNET.split("/subnets/")[0]
+
+
+def test_the_waiter_leaves_the_hostname_to_a_link_the_saga_reads_after_the_build():
+    # issue 17, item 4: wait_for_link reads a link made and not yet done; its hostname is the
+    # gateway's, so the waiter's last poll need not list the gateway's config connections.
+    link_id = f"{RG}/gateways/gw/configConnections/ws-payments"
+    made = LinkRecord(link_id=link_id, created=True, state="Updating")
+    done = LinkRecord(link_id=link_id, created=True, state="Succeeded")
+    deferred = LinkRecord(link_id=link_id, created=False, state="Deferred", deferred=True)
+    run = _run()
+    assert inputs.waiter(run, "t0", "t1", link=made).hostname_from_link is True
+    for link in (done, deferred, None):  # not read again: the waiter lists them, as before
+        assert inputs.waiter(run, "t0", "t1", link=link).hostname_from_link is False
