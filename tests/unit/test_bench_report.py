@@ -22,7 +22,9 @@ from bench.report import (
     BenchFigures,
     WaitRow,
     fewer_polls_verdict,
+    goal_met,
     matched_interval,
+    matched_verdict,
     render,
 )
 
@@ -71,11 +73,34 @@ def test_the_matched_interval_notices_no_later_than_ours_at_worst_or_on_average(
 
 def test_the_verdict_needs_fewer_polls_and_a_notice_as_soon_at_worst_and_on_average() -> None:
     ours = _row(OURS, [9, 10], [0.5, 1.5])
-    assert fewer_polls_verdict(ours, _row("m", [50, 60], [0.7, 1.5])).startswith("fewer polls, ")
-    assert fewer_polls_verdict(ours, _row("m", [7, 8], [4.0, 7.0])) == "more polls, noticed sooner"
-    assert fewer_polls_verdict(ours, _row("m", [50, 60], [0.1, 1.4])) == (
-        "fewer polls, noticed later"
+    assert fewer_polls_verdict(ours, _row("m", [50, 60], [0.7, 1.5])) == (
+        "ours: fewer polls, noticed as soon or sooner"
     )
+    assert fewer_polls_verdict(ours, _row("m", [7, 8], [4.0, 7.0])) == (
+        "ours: more polls, noticed sooner"
+    )
+    assert fewer_polls_verdict(ours, _row("m", [50, 60], [0.1, 1.4])) == (
+        "ours: fewer polls, noticed later"
+    )
+
+
+def test_a_matched_baseline_is_compared_only_when_it_noticed_as_soon() -> None:
+    ours = _row(OURS, [9, 11], [0.5, 1.5])
+    assert matched_verdict(ours, _row("m", [50, 70], [0.4, 1.4])) == (
+        "to notice as soon it needs 6.0x our polls"
+    )
+    assert matched_verdict(ours, _row("m", [50, 70], [0.4, 1.6])).startswith("at this interval")
+
+
+def test_the_goal_is_met_only_against_both_baselines_at_equal_or_better_delay() -> None:
+    ours = _row(OURS, [9, 10], [0.5, 1.5])
+    slow_sdk, slow_monitor = _row(TUNED[0], [8, 9], [4.0, 7.0]), _row(TUNED[1], [7, 8], [4, 7])
+    fast = [_row(f"SDK poller, 90 s {MATCHED}", [40, 41], [0.5, 1.4]),
+            _row(f"monitor, 90 s {MATCHED}", [39, 40], [0.5, 1.4])]  # fmt: skip
+    assert goal_met(ours, [ours, slow_sdk, slow_monitor, *fast])
+    assert not goal_met(ours, [ours, slow_sdk, slow_monitor])  # no baseline at our delay
+    cheap_monitor = _row(f"monitor, 90 s {MATCHED}", [8, 9], [0.5, 1.4])  # as soon, fewer polls
+    assert not goal_met(ours, [ours, slow_sdk, slow_monitor, fast[0], cheap_monitor])
 
 
 def test_the_reading_names_the_verdict_against_tuned_and_matched_baselines() -> None:
@@ -84,6 +109,6 @@ def test_the_reading_names_the_verdict_against_tuned_and_matched_baselines() -> 
     figures.waits = [ours, _row(TUNED[0], [7, 8], [4.0, 7.0]),
                      _row(f"SDK poller, 90 s {MATCHED}", [40, 41], [0.5, 1.4])]  # fmt: skip
     text = render(figures)
-    assert "SDK poller, 600 s: 7.5 polls, within 11.67 % (more polls, noticed sooner)" in text
-    assert f"SDK poller, 90 s {MATCHED}: 40.5 polls" in text
-    assert "(fewer polls, noticed later)" in text  # 1.4 min worst beats our 1.5
+    assert "SDK poller, 600 s: 7.5 polls, within 11.67 % (ours: more polls, noticed sooner)" in text
+    assert f"SDK poller, 90 s {MATCHED}: 40.5 polls, within 2.33 % (to notice as soon it" in text
+    assert "at the same or better notice delay: NOT met" in text  # no monitor measured
