@@ -14,6 +14,7 @@ from orchestrators.team_runs import bp as team_runs
 from shared import telemetry
 from triggers.dashboard import bp as dashboard
 from triggers.drift_api import bp as drift_api
+from triggers.gateway_signal import bp as gateway_signal
 from triggers.http_api import bp as http_api
 from triggers.openapi_route import bp as openapi_route
 from triggers.operator_api import bp as operator_api
@@ -31,5 +32,6 @@ blueprints: list[df.Blueprint] = [
 ]  # fmt: skip
 blueprints += (teams_api, team_runs, drift_api, drift_runs)  # issue 15: after onboarding
 blueprints += (openapi_route,)  # issue 14: GET /api/openapi.json
+blueprints += (gateway_signal,)  # issue 17: the optional gateway push signal
 for blueprint in blueprints:
     app.register_functions(blueprint)

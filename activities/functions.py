@@ -22,6 +22,7 @@ from activities import (
     build_history,
     dns,
     drift,
+    gateway_signal,
     network,
     notifications,
     offboard,
@@ -80,6 +81,7 @@ IMPLEMENTATIONS: dict[str, Callable[[Any], Any]] = {
     acts.OBSERVE_TEAM.name: drift.observe_team,
     acts.RECORD_DRIFT.name: drift.record_drift,
     acts.HAND_OVER_GATEWAY.name: teams.hand_over_gateway,
+    acts.WATCH_GATEWAY.name: gateway_signal.watch_gateway,
 }
 
 

@@ -189,6 +189,9 @@ param gatewayUnitMonthlyPrice string = ''
 @maxLength(3)
 param priceCurrency string = 'USD'
 
+@description('Gateway push signal: an Event Grid subscription on each gateway resource group delivers the gateways\' write events to the Service Bus queue gateway-events, and runs wake on them instead of waiting for their next poll (polling stays the fallback). Off: polling only.')
+param gatewayPushSignal bool = false
+
 @description('Let the app register Microsoft.Web in the VNet subscriptions (subscription-scope action). Default: register it once by hand.')
 param allowWebProviderRegistration bool = false
 
@@ -476,6 +479,7 @@ var policySettings = {
   POLICY_FAILED_STEP_HOLD_HOURS: string(failedStepHoldHours)
   POLICY_GATEWAY_UNIT_MONTHLY_PRICE: gatewayUnitMonthlyPrice
   POLICY_PRICE_CURRENCY: toUpper(priceCurrency)
+  POLICY_GATEWAY_PUSH_SIGNAL: gatewayPushSignal ? 'true' : 'false'
 }
 
 // Identity-based Service Bus connection: the trigger's connection="ServiceBusConnection" resolves

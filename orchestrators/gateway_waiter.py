@@ -16,6 +16,14 @@ The waiter runs on its run's version (docs/operations.md), and its yields differ
   poll is one more poll, retried on the step's retry budget; the execution continues as new
   when its history (shared/history_budget.py) would pass ``EXECUTION_BUDGET`` events, whatever
   the polls answered.
+* 2.0 started with the push signal (``pushSignal`` in its input, from POLICY_GATEWAY_PUSH_SIGNAL at
+  intake; shared/gateway_signal.py): first registers for its gateway's ARM write events (an
+  activity), then each wait is the scheduled timer *or* the event, whichever comes first; the
+  event only makes it poll now (the confirming GET), after which the schedule goes on. Each wait
+  has its own event name (``gateway_write-<poll>``, in the custom status as ``signalEvent``),
+  because the SDK hands an event that arrived while nothing waited to every later wait of that
+  name. Without the field (every run started before, or with the setting off) the yields are
+  exactly those above.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from shared import names
 from shared.activity_table import POLICIES
 from shared.apim_models import GatewayState, GatewayStateInput
 from shared.build_history import BuildDurations, BuildKind, RecordBuildInput, RecordedDuration
+from shared.gateway_signal import EVENT_GATEWAY_WRITE, WatchGatewayInput, Watching
 from shared.history_budget import HistoryMeter
 from shared.poll_schedule import next_poll_delay, record_of
 from shared.retry import next_delay, next_poll_interval
@@ -111,6 +120,9 @@ class WaiterState(WaiterInput):
     kind: BuildKind | None = None  # the gateway's region and SKU, from the first poll
     records: list[RecordedDuration] | None = None  # None: not read yet
     last_pending_s: float | None = None  # elapsed time of the last poll that saw it building
+    push_signal: bool = False  # the run started with POLICY_GATEWAY_PUSH_SIGNAL on
+    watching: bool | None = None  # registered for the gateway's events (None: not tried yet)
+    signals: int = 0  # waits the event ended before their timer
 
 
 def wait_on_schedule(context: OrchestrationContext) -> Generator[Any, Any, dict[str, Any] | None]:
@@ -122,9 +134,14 @@ def wait_on_schedule(context: OrchestrationContext) -> Generator[Any, Any, dict[
         gateway_id=st.gateway_id, hostname_from_link=st.hostname_from_link
     ).model_dump(by_alias=True)
     meter = HistoryMeter()
-    # Each turn is a poll and a timer; the records' read and the duration's record may follow
-    # a poll, so a turn starts only with room for all four.
-    while meter.fits(2, reserve_tasks=2):
+    if st.push_signal and st.watching is None:
+        st.watching = yield from _watch(context, st, meter)
+    # A wait that may end on the event costs a second task's worth: the event, and the timer
+    # that still fires (in an episode of its own) after the event won.
+    per_wait = 2 if st.push_signal and st.watching else 1
+    # Each turn is a poll and a wait; the records' read and the duration's record may follow
+    # a poll, so a turn starts only with room for all of them.
+    while meter.fits(1 + per_wait, reserve_tasks=2):
         now = context.current_utc_datetime
         meter.add()
         st.polls += 1
@@ -157,13 +174,11 @@ def wait_on_schedule(context: OrchestrationContext) -> Generator[Any, Any, dict[
         st.last_pending_s = elapsed
         wait = next_poll_delay(elapsed, [r.record() for r in st.records])
         next_at = min(now + dt.timedelta(seconds=wait), deadline)
-        context.set_custom_status(
-            {"step": "wait", "waitingFor": "gateway build", "until": deadline.isoformat(),
-             "gatewayState": state.provisioning_state, "nextPollAt": next_at.isoformat(),
-             "polls": st.polls}
-        )  # fmt: skip
-        meter.add()
-        yield context.create_timer(next_at)
+        status = {"step": "wait", "waitingFor": "gateway build", "until": deadline.isoformat(),
+                  "gatewayState": state.provisioning_state, "nextPollAt": next_at.isoformat(),
+                  "polls": st.polls}  # fmt: skip
+        meter.add(per_wait)
+        yield from _wait(context, st, next_at, status, signalled=per_wait > 1)
     context.continue_as_new(st.model_dump(by_alias=True, mode="json"))
     return None
 
@@ -190,6 +205,42 @@ def _retry_failed_poll(
     meter.add()
     yield context.create_timer(now + dt.timedelta(seconds=delay))
     return None
+
+
+def _watch(
+    context: OrchestrationContext, st: WaiterState, meter: HistoryMeter
+) -> Generator[Any, Any, bool]:
+    """Register this waiter for its gateway's write events; False: it polls without them."""
+    inp = WatchGatewayInput(gateway_id=st.gateway_id, instance_id=context.instance_id,
+                            since=context.current_utc_datetime.isoformat())  # fmt: skip
+    meter.add()
+    try:
+        raw = yield context.call_activity(acts.WATCH_GATEWAY.name, inp.model_dump(by_alias=True))
+    except Exception:  # best effort: the schedule finds the build's end without the signal
+        return False
+    return Watching.model_validate(raw).watching
+
+
+def _wait(
+    context: OrchestrationContext,
+    st: WaiterState,
+    next_at: dt.datetime,
+    status: dict[str, Any],
+    signalled: bool,
+) -> Generator[Any, Any, None]:
+    """Wait for the next poll's time, or (``signalled``) for the gateway's write event if it
+    comes first; the caller polls next either way."""
+    if not signalled:
+        context.set_custom_status(status)
+        yield context.create_timer(next_at)
+        return
+    event = f"{EVENT_GATEWAY_WRITE}-{st.polls}"  # one name per wait (see the docstring)
+    context.set_custom_status({**status, "signalEvent": event, "signals": st.signals})
+    timer = context.create_timer(next_at)
+    winner = yield context.task_any([timer, context.wait_for_external_event(event)])
+    if winner is not timer:
+        timer.cancel()  # the confirming poll comes now; the schedule goes on from it
+        st.signals += 1
 
 
 def _read_records(

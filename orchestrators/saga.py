@@ -106,7 +106,8 @@ def wait_for_build(
     while True:
         raw = yield from L.child("wait", "gateway build", deadline, names.GATEWAY_WAITER,
                                  inputs.waiter(run, started.isoformat(), deadline.isoformat(),
-                                               link=link),
+                                               link=link,
+                                               push_signal=policy.gateway_push_signal),
                                  cancel)  # fmt: skip
         waited = WaiterResult.model_validate(raw)
         L.count("wait", waited.polls)

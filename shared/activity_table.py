@@ -35,6 +35,7 @@ from shared.apim_models import (
 from shared.build_history import BuildDurations, BuildKind, RecordBuildInput
 from shared.dns_models import PrivateDnsInput, PrivateDnsRecord
 from shared.drift import ListTeamsInput, Observation, ObserveInput, TeamDrift, TeamRecords
+from shared.gateway_signal import WatchGatewayInput, Watching
 from shared.network_models import ConfigureSubnetInput, EnsureNsgInput, NsgRecord, SubnetRecord
 from shared.preflight import PreflightInput, PreflightResult
 from shared.retry import DEFAULT, PRINCIPAL_REPLICATION, UNDO, RetryPolicy
@@ -157,6 +158,9 @@ REMOVE_ROLE = Activity(
 READ_BUILD_DURATIONS = Activity(
     "read_build_durations", "wait", BuildKind, BuildDurations,
     "the recent recorded build durations of a region and SKU (run index table; best effort)")
+WATCH_GATEWAY = Activity(
+    "watch_gateway", "wait", WatchGatewayInput, Watching,
+    "register a waiter for its gateway's push signal (run index table; best effort)")
 RECORD_BUILD_DURATION = Activity(
     "record_build_duration", "wait", RecordBuildInput, None,
     "record a finished build's duration by region and SKU (run index table; best effort)")
@@ -208,6 +212,7 @@ ACTIVITIES: dict[str, Activity] = {
         REMOVE_ROLE, READ_BUILD_DURATIONS, RECORD_BUILD_DURATION, PUBLISH_EVENT,
         READ_TEAM, UPDATE_TEAM, RELEASE_GRANT, RESTORE_GRANT, OFFBOARD_PREFLIGHT,
         GATEWAY_PRESENCE, LIST_TEAMS, OBSERVE_TEAM, RECORD_DRIFT, HAND_OVER_GATEWAY,
+        WATCH_GATEWAY,
     )
 }  # fmt: skip
 UNDO_OF: dict[str, str] = {row.name: row.undo for row in ACTIVITIES.values() if row.undo}

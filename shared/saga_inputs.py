@@ -23,7 +23,7 @@ from shared.dns_models import PrivateDnsInput
 from shared.network_models import ConfigureSubnetInput, EnsureNsgInput, NsgRecord
 from shared.preflight import DELEGATION_FOR_MODE, PreflightInput, PreflightResult
 from shared.request import OnboardingRequest
-from shared.saga_models import WaiterInput
+from shared.saga_models import SignalledWaiterInput, WaiterInput
 from shared.saga_plan import Plan
 
 NETWORK_TYPE: dict[str, Literal["None", "External", "Internal"]] = {
@@ -147,12 +147,18 @@ def link_state(link: LinkRecord) -> LinkStateInput:
 
 
 def waiter(
-    run: Run, started_at: str, deadline_at: str, link: LinkRecord | None = None
+    run: Run,
+    started_at: str,
+    deadline_at: str,
+    link: LinkRecord | None = None,
+    push_signal: bool = False,
 ) -> WaiterInput:
     """The build's waiter. It leaves the hostname to ``link`` when the saga reads that link
     after the build (:func:`link_read_after_build`): one list of the gateway's config
-    connections less on its last poll (issue 17, item 4)."""
-    return WaiterInput(
+    connections less on its last poll (issue 17, item 4). With ``push_signal`` (the run
+    started with POLICY_GATEWAY_PUSH_SIGNAL on) it also wakes on the gateway's write event."""
+    kind = SignalledWaiterInput if push_signal else WaiterInput
+    return kind(
         gateway_id=run.gateway_id,
         started_at=started_at,
         deadline_at=deadline_at,

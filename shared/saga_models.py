@@ -30,6 +30,9 @@ class SagaPolicy(WireModel):
     # prices differ by region, agreement and date; docs/operators.md says where to read it).
     gateway_unit_monthly_price: float | None = None
     price_currency: str = "USD"
+    # POLICY_GATEWAY_PUSH_SIGNAL: the gateway waiter also wakes on the gateway's ARM write
+    # event (shared/gateway_signal.py); read at intake, so a run keeps what it started with.
+    gateway_push_signal: bool = False
 
 
 class Requester(WireModel):
@@ -93,6 +96,13 @@ class WaiterInput(WireModel):
     deadline_at: str
     polls: int = 0
     hostname_from_link: bool = False  # GatewayStateInput.hostname_from_link of every poll
+
+
+class SignalledWaiterInput(WaiterInput):
+    """A waiter that also wakes on its gateway's write event (only runs started with the push
+    signal carry the field: the others' inputs, and so their yields, stay as they were)."""
+
+    push_signal: bool = True
 
 
 class WaiterResult(WireModel):

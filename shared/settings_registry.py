@@ -97,6 +97,11 @@ SETTINGS: tuple[Setting, ...] = (
             parameter="gatewayUnitMonthlyPrice"),
     Setting("POLICY_PRICE_CURRENCY", "ISO 4217 code", "USD",
             "Currency of that price.", parameter="priceCurrency"),
+    Setting("POLICY_GATEWAY_PUSH_SIGNAL", "true / false", "false",
+            "Runs started with it on also wake when Event Grid reports their gateway's write "
+            "(queue gateway-events), then confirm with one GET; polling stays the fallback "
+            "(docs/operations.md#gateway-push-signal). The parameter also deploys the Event "
+            "Grid subscription.", parameter="gatewayPushSignal"),
     # ---------------------------------------------------------------- after onboarding (issue 15)
     Setting("POLICY_CHANGE_ACCESS_REQUIRE_APPROVAL", "true / false", "false",
             "A change of a team's access waits for an approver before its first write "

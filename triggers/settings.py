@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from pydantic import ValidationError
 
+from shared import gateway_signal
 from shared.guardrails import MAX_GATEWAY_UNITS, Guardrails
 from shared.request import ROLES_BY_SCOPE
 from shared.saga_models import SagaPolicy
@@ -37,6 +38,8 @@ def saga_policy(env: Mapping[str, str] | None = None) -> SagaPolicy:
     ):
         if env.get(setting):
             values[field] = float(env[setting])
+    if gateway_signal.enabled(env.get(gateway_signal.SETTING)):
+        values["gateway_push_signal"] = True
     if env.get("POLICY_PRICE_CURRENCY"):
         values["price_currency"] = env["POLICY_PRICE_CURRENCY"].strip().upper()[:3]
     return SagaPolicy(**values)  # type: ignore[arg-type]

@@ -72,6 +72,7 @@ var activityFunctions = [
   'release_grant'
   'restore_grant'
   'update_team'
+  'watch_gateway'
 ]
 var activityList = '("${join(activityFunctions, '", "')}")'
 
