@@ -24,3 +24,7 @@ class PrivateDnsRecord(WireModel):
     # The A record's address (the team record and the drift check compare it; None in records
     # of older runs).
     private_ip: str | None = None
+    # Set (to the run's instance id) on the partial record of a call that failed half-way: a
+    # create whose outcome it did not learn may have met a resource that was there before, so
+    # the undo deletes only what carries this run's tag. None: the flags are known facts.
+    owner_check: str | None = None
