@@ -5,7 +5,9 @@ sub-queue); queues and topics are the things one sends to (:class:`SendTarget`),
 duplicate detection. Every operation runs under one lock, so the AMQP thread and inspection
 from tests or a control view can share a backend. Time comes from an injectable clock;
 expiry of locks, TTLs and scheduled enqueue times is applied lazily at every operation and by
-:meth:`ServiceBusBackend.tick`, which the AMQP loop calls several times a second.
+:meth:`ServiceBusBackend.tick`, which the AMQP loop calls several times a second. Each store
+keeps a heap of when its messages next fall due, so expiry touches only the messages whose
+time has come, not every stored one (a subscription nobody reads holds every event ever sent).
 With a state file every change is written through (JSON, replaced atomically).
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import heapq
 import json
 import logging
 import os
@@ -67,11 +70,32 @@ class StoredMessage:
     dead_letter_description: str | None = None
 
     def __setattr__(self, name: str, value: Any) -> None:
-        # A change to a stored message marks it for the journal (incremental persistence).
+        # A change to a stored message marks it for the journal (incremental persistence),
+        # and a change to one of its times puts its next due time on the store's heap.
         object.__setattr__(self, name, value)
         owner: _Messages | None = self.__dict__.get("_owner")
         if owner is not None:
             owner.touch(self.sequence_number)
+            if name in _TIMED_FIELDS:
+                owner.schedule(self)
+            if name == "lock_token" and value is not None:
+                owner.tokens[value] = self.sequence_number
+
+    def due_at(self, is_dlq: bool) -> float | None:
+        """The earliest time expiry has something to do with this message (None: never)."""
+        times = []
+        if self.lock_token is not None:
+            # A lock is given its time right after its token; that change schedules it.
+            if self.locked_until is None:
+                return None
+            times.append(self.locked_until)
+        if self.state == "scheduled":
+            times.append(self.available_at)
+        if self.expires_at is not None and not is_dlq and self.lock_token is None:
+            # A locked message's TTL is looked at once its lock ends (the unlock schedules
+            # the message again), as the scan did.
+            times.append(self.expires_at)
+        return min(times) if times else None
 
     def to_json(self) -> dict[str, Any]:
         out = {k: v for k, v in self.__dict__.items() if k != "_owner"}
@@ -94,24 +118,65 @@ class StoredMessage:
         return StoredMessage(**{**fields, "sequence_number": sequence_number})
 
 
+# The fields expiry reads: a change to any of them may move the message's due time.
+_TIMED_FIELDS = frozenset({"lock_token", "locked_until", "state", "available_at", "expires_at"})
+
+
 class _Messages(dict[int, StoredMessage]):
-    """A store's messages by sequence number, noting which ones changed since the last save."""
+    """A store's messages by sequence number, noting which ones changed since the last save,
+    and a heap of (due time, sequence number) for expiry.
+
+    Every change of a message's times pushes its new due time; entries left behind by later
+    changes or removals are dropped (or found to have nothing due) when they come up, so the
+    heap's top is never later than any message's real due time.
+    """
 
     def __init__(self, dirty: set[tuple[MessageStore, int]], store: MessageStore) -> None:
         super().__init__()
         self.dirty, self.store = dirty, store
+        self.heap: list[tuple[float, int]] = []
+        # Lock token -> sequence number, checked against the message when read (a settled or
+        # re-locked message's old token finds a message that no longer holds it).
+        self.tokens: dict[str, int] = {}
+        # How many heap entries expiry has looked at (tests pin that it does not scan).
+        self.examined = 0
 
     def touch(self, number: int) -> None:
         self.dirty.add((self.store, number))
+
+    def schedule(self, message: StoredMessage) -> None:
+        when = message.due_at(self.store.is_dlq)
+        if when is not None:
+            heapq.heappush(self.heap, (when, message.sequence_number))
+
+    def due(self, now: float) -> list[StoredMessage]:
+        """The stored messages with an entry due by ``now``, in sequence order (each once)."""
+        numbers = set()
+        while self.heap and self.heap[0][0] <= now:
+            numbers.add(heapq.heappop(self.heap)[1])
+            self.examined += 1
+        return [self[n] for n in sorted(numbers) if n in self]
 
     def __setitem__(self, number: int, message: StoredMessage) -> None:
         super().__setitem__(number, message)
         object.__setattr__(message, "_owner", self)
         self.touch(number)
+        self.schedule(message)
+        if message.lock_token is not None:
+            self.tokens[message.lock_token] = number
+
+    def by_token(self, token: str) -> StoredMessage | None:
+        message = self.get(self.tokens.get(token, -1))
+        if message is None or message.lock_token != token:
+            self.tokens.pop(token, None)
+            return None
+        return message
 
     def __delitem__(self, number: int) -> None:
         message = self[number]
         super().__delitem__(number)
+        if message.lock_token is not None and self.tokens.get(message.lock_token) == number:
+            del self.tokens[message.lock_token]
         if message.__dict__.get("_owner") is self:
             object.__setattr__(message, "_owner", None)
         self.touch(number)
@@ -174,10 +239,8 @@ class MessageStore:
         return number
 
     def by_token(self, token: str) -> StoredMessage | None:
-        for message in self.messages.values():
-            if message.lock_token == token:
-                return message
-        return None
+        assert isinstance(self.messages, _Messages)
+        return self.messages.by_token(token)
 
 
 class SendTarget:
@@ -545,7 +608,11 @@ class ServiceBusBackend:
 
     def _expire(self, store: MessageStore, now: float) -> None:
         changed = False
-        for message in list(store.messages.values()):
+        # Only messages whose heap entry is due: the others have no lock, scheduled time or
+        # TTL that has run out. Sequence order is the store's order (numbers are inserted
+        # increasing), so dead letters are numbered as a scan of the store would number them.
+        assert isinstance(store.messages, _Messages)
+        for message in store.messages.due(now):
             if message.lock_token is not None and (message.locked_until or 0) <= now:
                 # A lock that runs out counts as a failed delivery, like an abandon.
                 self._unlock_failed(store, message)
