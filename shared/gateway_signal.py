@@ -62,6 +62,23 @@ def enabled(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def signal_event(custom_status: Any) -> str | None:
+    """The event a waiter's current wait listens for, from its custom status (None: not in a
+    signalled wait; anything but ``gateway_write-<n>`` is refused, the status is not ours)."""
+    if isinstance(custom_status, str):
+        try:
+            custom_status = json.loads(custom_status)
+        except ValueError:
+            return None
+    if not isinstance(custom_status, dict):
+        return None
+    event = custom_status.get("signalEvent")
+    if not isinstance(event, str):
+        return None
+    kind, _, number = event.rpartition("-")
+    return event if kind == EVENT_GATEWAY_WRITE and number.isdigit() else None
+
+
 def gateway_key(gateway_id: str) -> str:
     """The gateway id as every waiter and every event spell it (ARM ids ignore case)."""
     return str(ArmId.parse(gateway_id, GATEWAY_TYPE)).lower()

@@ -2,8 +2,11 @@
 
 Event Grid delivers the gateways' resource-group events here when the push signal is deployed
 (``gatewayPushSignal`` in infra/main.bicep; shared/gateway_signal.py). For each gateway write
-event the function raises ``gateway_write`` to every waiter registered for that gateway (rows
-``watch_gateway`` wrote in the run index's table); a waiter that no longer runs loses its row.
+event the function finds the waiters registered for that gateway (rows ``watch_gateway`` wrote
+in the run index's table) and raises to each the event its current wait listens for (its custom
+status's ``signalEvent``, ``gateway_write-<poll>``: one name per wait, see
+orchestrators/gateway_waiter.py); a waiter between waits (polling) gets nothing, its poll is
+under way; a waiter that no longer runs loses its row.
 The event only says "look now": the waiter confirms with one GET, so duplicates, early events
 (ARM may raise them when the PUT is accepted) and events of someone else's write are harmless.
 
@@ -22,7 +25,7 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from activities.gateway_signal import forget, watchers
-from shared.gateway_signal import EVENT_GATEWAY_WRITE, QUEUE, GatewaySignal, parse_message
+from shared.gateway_signal import QUEUE, GatewaySignal, parse_message, signal_event
 
 bp = df.Blueprint()
 log = logging.getLogger("onboarding.gateway_signal")
@@ -51,13 +54,15 @@ async def _wake(client: df.DurableOrchestrationClient, signal: GatewaySignal,
     for instance_id in waiting:
         status = await client.get_status(instance_id)
         state = getattr(status, "runtime_status", None)
-        name = getattr(state, "value", state)
-        if name not in RUNNING:
+        if getattr(state, "value", state) not in RUNNING:
             await asyncio.to_thread(forget, signal.gateway_id, instance_id)
             continue
-        await client.raise_event(
-            instance_id, EVENT_GATEWAY_WRITE, signal.model_dump(by_alias=True, mode="json")
-        )
-        log.info("gateway %s %s: raised %s to %s", signal.gateway_id, signal.outcome,
-                 EVENT_GATEWAY_WRITE, instance_id,
+        event = signal_event(getattr(status, "custom_status", None))
+        if event is None:
+            log.info("gateway %s %s: %s is not waiting", signal.gateway_id, signal.outcome,
+                     instance_id, extra={"instanceId": instance_id})  # fmt: skip
+            continue
+        await client.raise_event(instance_id, event, signal.model_dump(by_alias=True, mode="json"))
+        log.info("gateway %s %s: raised %s to %s", signal.gateway_id, signal.outcome, event,
+                 instance_id,
                  extra={"instanceId": instance_id, "messageId": message_id})  # fmt: skip

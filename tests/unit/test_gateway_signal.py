@@ -242,3 +242,11 @@ def test_the_setting_reaches_the_waiter_input_only_when_on() -> None:
     on = inputs.waiter(run, "t0", "t1", push_signal=True).model_dump(by_alias=True)
     assert "pushSignal" not in off  # the input of runs without it is byte for byte as before
     assert on == {**off, "pushSignal": True}
+
+
+def test_the_function_raises_the_event_the_current_wait_listens_for() -> None:
+    assert gs.signal_event({"signalEvent": "gateway_write-7"}) == "gateway_write-7"
+    assert gs.signal_event('{"signalEvent": "gateway_write-12"}') == "gateway_write-12"
+    for status in (None, "", "x", {"polls": 3}, {"signalEvent": "approval-1"},
+                   {"signalEvent": "gateway_write-"}, {"signalEvent": 5}):  # fmt: skip
+        assert gs.signal_event(status) is None
