@@ -390,6 +390,8 @@ module rbacApp 'modules/rbac-app.bicep' = {
     storageAccountName: storage.outputs.name
     serviceBusNamespaceName: serviceBus.outputs.name
     requestQueueName: serviceBus.outputs.queueName
+    gatewayEventsQueueName: serviceBus.outputs.gatewayEventsQueueName
+    gatewayEventSenderIds: [for (key, i) in pushGroupKeys: gatewayEventTopics[i].outputs.principalId]
     eventsTopicName: serviceBus.outputs.topicName
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     durableTaskSchedulerName: useScheduler ? scheduler.outputs.schedulerName : ''
@@ -451,6 +453,39 @@ module rbacDns 'modules/rbac-dns.bicep' = [
     params: {
       principalId: identity.outputs.principalId
     }
+  }
+]
+
+// ---------------------------------------------------------------- gateway push signal
+// Optional (gatewayPushSignal): in each gateway resource group an Event Grid system topic; its
+// identity may send to the queue gateway-events only (rbac-app.bicep); then the event
+// subscription (modules/gateway-events.bicep; the app side: docs/operations.md).
+var pushGroupKeys = gatewayPushSignal ? gatewayGroupKeys : []
+module gatewayEventTopics 'modules/gateway-events.bicep' = [
+  for (key, i) in pushGroupKeys: {
+    name: 'onb-gwev-${i}-${uniqueString(key)}'
+    scope: resourceGroup(split(key, '/')[0], split(key, '/')[1])
+    params: {
+      topicName: 'evgt-gateways-${resourceToken}'
+      tags: allTags
+      queueId: serviceBus.outputs.gatewayEventsQueueId
+    }
+  }
+]
+
+module gatewayEventSubscriptions 'modules/gateway-events.bicep' = [
+  for (key, i) in pushGroupKeys: {
+    name: 'onb-gwevsub-${i}-${uniqueString(key)}'
+    scope: resourceGroup(split(key, '/')[0], split(key, '/')[1])
+    params: {
+      topicName: 'evgt-gateways-${resourceToken}'
+      tags: allTags
+      queueId: serviceBus.outputs.gatewayEventsQueueId
+      subscribe: true
+    }
+    dependsOn: [
+      rbacApp // the topics' identities may send to gateway-events before anything is delivered
+    ]
   }
 ]
 

@@ -2,8 +2,11 @@
 // group only), each at the narrowest scope that works:
 //   storage account  Storage Blob / Queue / Table Data Contributor (host, Durable Azure Storage
 //                    backend, deployment package); Contributor, not Owner: no ACL management
-//   queue            Azure Service Bus Data Receiver on `onboarding-requests` only
+//   queues           Azure Service Bus Data Receiver on `onboarding-requests` and
+//                    `gateway-events` (the push signal's trigger) only
 //   topic            Azure Service Bus Data Sender on `onboarding-events` only
+//   (push signal)    each gateway group's Event Grid system topic identity: Azure Service Bus
+//                    Data Sender on `gateway-events` only (gatewayPushSignal; none when off)
 //   App Insights     Monitoring Metrics Publisher on the component (local auth is disabled)
 //   DTS task hub     Durable Task Data Contributor (only when that backend is chosen)
 // Names are deterministic: guid(scope, principalId, roleDefinitionId), so re-deploys are no-ops.
@@ -20,6 +23,12 @@ param serviceBusNamespaceName string
 
 @description('Queue the app receives from.')
 param requestQueueName string
+
+@description('Queue of the gateways\' write events the app receives from (push signal).')
+param gatewayEventsQueueName string = 'gateway-events'
+
+@description('Principal ids of the gateway groups\' Event Grid system topics (gateway-events.bicep); empty without the push signal.')
+param gatewayEventSenderIds array = []
 
 @description('Topic the app sends to.')
 param eventsTopicName string
@@ -101,6 +110,33 @@ resource queueReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataReceiver)
   }
 }
+
+resource gatewayEventsQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' existing = {
+  parent: namespace
+  name: gatewayEventsQueueName
+}
+
+resource gatewayEventsReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(gatewayEventsQueue.id, principalId, roles.serviceBusDataReceiver)
+  scope: gatewayEventsQueue
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataReceiver)
+  }
+}
+
+resource gatewayEventsSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for senderId in gatewayEventSenderIds: {
+    name: guid(gatewayEventsQueue.id, senderId, roles.serviceBusDataSender)
+    scope: gatewayEventsQueue
+    properties: {
+      principalId: senderId
+      principalType: 'ServicePrincipal'
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataSender)
+    }
+  }
+]
 
 resource topicSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(eventsTopic.id, principalId, roles.serviceBusDataSender)

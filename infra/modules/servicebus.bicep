@@ -23,6 +23,9 @@ param tags object = {}
 @description('Queue the ticketing systems send onboarding requests to.')
 param requestQueueName string = 'onboarding-requests'
 
+@description('Queue Event Grid delivers the gateways\' write events to (the push signal, gatewayPushSignal); it exists either way, so the app\'s trigger on it always has its queue.')
+param gatewayEventsQueueName string = 'gateway-events'
+
 @description('Topic the app publishes status events to.')
 param eventsTopicName string = 'onboarding-events'
 
@@ -99,6 +102,23 @@ resource requestQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
   }
 }
 
+// Event Grid's resource-group events for the gateways (infra/modules/gateway-events.bicep).
+// A message that outlives a build is useless (the waiter's polls found the end): short TTL,
+// expired ones are dropped, not dead-lettered.
+resource gatewayEventsQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
+  parent: namespace
+  name: gatewayEventsQueueName
+  properties: {
+    requiresDuplicateDetection: false
+    maxDeliveryCount: 10
+    deadLetteringOnMessageExpiration: false
+    lockDuration: 'PT1M'
+    defaultMessageTimeToLive: 'PT6H'
+    requiresSession: false
+    enablePartitioning: false
+  }
+}
+
 // The app derives each event's MessageId from run + milestone, so a retried publish is dropped
 // by the topic's duplicate detection (activities/notifications.py).
 resource eventsTopic 'Microsoft.ServiceBus/namespaces/topics@2024-01-01' = {
@@ -141,3 +161,5 @@ output id string = namespace.id
 output fullyQualifiedNamespace string = '${namespace.name}.servicebus.windows.net'
 output queueName string = requestQueue.name
 output topicName string = eventsTopic.name
+output gatewayEventsQueueName string = gatewayEventsQueue.name
+output gatewayEventsQueueId string = gatewayEventsQueue.id

@@ -29,6 +29,10 @@ BUILT_IN_ALLOWED = {
     bm.RBAC_ADMINISTRATOR,
 }
 RBAC_MODULES = sorted(p.name for p in bm.MODULES.glob("rbac-*.bicep"))
+# The one grant to another principal than the app's identity (gatewayPushSignal): the gateway
+# groups' Event Grid system topics may send to the queue gateway-events; checked on its own
+# below (test_the_push_signal_topics_may_only_send_to_their_queue).
+OTHER_PRINCIPALS = {("rbac-app.bicep", "gatewayEventsSender"): "senderId"}
 
 
 # ------------------------------------------------------------------ the ABAC condition
@@ -248,8 +252,19 @@ def test_assignments_use_custom_roles_or_allowed_built_ins_only(name: str) -> No
         props = bm.body(decl)["properties"]
         ids = _built_in_ids(decl, parsed)
         assert ids <= BUILT_IN_ALLOWED, f"{name}:{rname} grants {ids}"
-        assert props["principalId"] == "principalId"
+        assert props["principalId"] == OTHER_PRINCIPALS.get((name, rname), "principalId")
         assert props["principalType"] == "ServicePrincipal"
+
+
+def test_the_push_signal_topics_may_only_send_to_their_queue() -> None:
+    parsed = bm.module("rbac-app.bicep")
+    decl = bm.resources_of_type(parsed, bm.ROLE_ASSIGNMENT)["gatewayEventsSender"]
+    assert decl["config"]["loop_type"]["detail"]["array_name"] == "gatewayEventSenderIds"
+    assert _built_in_ids(decl, parsed) == {"69a216fc-b8fb-44d8-bc22-1f3c2cd27a39"}  # Data Sender
+    assert bm.body(decl)["scope"] == "gatewayEventsQueue"
+    queue = parsed["resources"]["gatewayEventsQueue"]
+    assert queue["existing"] and queue["type"] == "Microsoft.ServiceBus/namespaces/queues"
+    assert bm.param_default(parsed, "gatewayEventSenderIds") == []  # none without the signal
 
 
 @pytest.mark.parametrize("name", RBAC_MODULES)
@@ -259,7 +274,8 @@ def test_assignment_names_are_guid_of_scope_principal_and_role(name: str) -> Non
         fn = bm.body(decl)["name"]["function"]
         assert fn["type"] == "guid", f"{name}:{rname}"
         args = list(fn["parameters"].values())
-        assert len(args) == 3 and args[1] == "principalId", f"{name}:{rname} {args}"
+        principal = OTHER_PRINCIPALS.get((name, rname), "principalId")
+        assert len(args) == 3 and args[1] == principal, f"{name}:{rname} {args}"
 
 
 @pytest.mark.parametrize("name", RBAC_MODULES)
