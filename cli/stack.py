@@ -23,7 +23,9 @@ from cli.infra_grants import LOCAL_APP_SETTINGS, local_seed
 from cli.infra_grants import MAIN as MAIN_BICEP
 from devhost import DevHost
 from devhost.clock import Clock, RealClock, VirtualClock
+from shared import gateway_signal
 from shared.azure_clients import reset_clients
+from shared.gateway_signal import QUEUE as GATEWAY_EVENTS
 from simulator import Simulator
 from simulator.servicebus.runner import STATE_FILE as SERVICEBUS_STATE
 
@@ -97,6 +99,10 @@ class LocalStack:
                     timings.gateway_build_minutes = opts.gateway_build_minutes
             wiring = self.app_settings() if opts.simulator else {}
             self._apply_settings({**wiring, **opts.settings})
+            if self.sim is not None and gateway_signal.enabled(
+                opts.settings.get(gateway_signal.SETTING)
+            ):
+                self._subscribe_gateway_events()
             self.host = DevHost(
                 APP_MODULE,
                 app_dir=REPO,
@@ -155,12 +161,42 @@ class LocalStack:
         sim = self._sim()
         clock = VirtualClock(sim.simulation.clock.now())
         clock.on_jump(self._follow)
+        clock.add_horizon(self._horizon)
         return clock
 
     def _follow(self, _old: dt.datetime, new: dt.datetime) -> None:
         sim = self._sim()
         if new > sim.simulation.clock.now():
             sim.simulation.clock.set(new)
+            if sim.simulation.eventgrid.subscriptions:
+                with sim.simulation.lock:  # publish what ended at this time, at this time
+                    sim.simulation.tick()
+
+    def _horizon(self) -> dt.datetime | None:
+        """With Event Grid subscriptions (the push signal), devhost's jumps stop where an
+        operation ends, and time waits while the event queue still holds a message, so an
+        event is handled at the simulated time it was published."""
+        sim = self.sim
+        if sim is None or not sim.simulation.eventgrid.subscriptions:
+            return None
+        if sim.simulation.eventgrid.pending():
+            return sim.simulation.clock.now()
+        change = sim.simulation.next_change()
+        return change if isinstance(change, dt.datetime) else None
+
+    def _subscribe_gateway_events(self) -> None:
+        """What infra/ deploys with gatewayPushSignal: an Event Grid subscription on each
+        gateway resource group (by default those of the APIM services) to gateway-events."""
+        sim = self._sim()
+        groups = sorted(
+            {str(s.rid).split("/providers/")[0] for s in sim.simulation.apim.services.values()}
+        )
+        prefix = "/providers/Microsoft.ApiManagement/gateways/"
+        sim.simulation.eventgrid.configure({"subscriptions": [
+            {"name": f"gateway-builds-{n}", "resourceGroupId": group, "queue": GATEWAY_EVENTS,
+             "subjectBeginsWith": group + prefix}
+            for n, group in enumerate(groups)
+        ]})  # fmt: skip
 
     def _catch_up_simulator_clock(self) -> None:
         # devhost restores its virtual time after a restart; the simulator starts at its epoch.

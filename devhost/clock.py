@@ -17,6 +17,10 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 JumpListener = Callable[[datetime, datetime], None]
+# When something outside devhost next changes by itself (None: nothing scheduled): a jump stops
+# there, so what that change sends (e.g. an Event Grid event the simulator publishes when a
+# gateway build ends) arrives at its own time, not at the next timer's.
+Horizon = Callable[[], datetime | None]
 
 
 class Clock(Protocol):
@@ -35,8 +39,8 @@ class Clock(Protocol):
         """True when the engine may skip ahead to the next timer right now."""
         ...
 
-    def jump_to(self, moment: datetime) -> None:
-        """Move time forward to ``moment`` (virtual clocks only)."""
+    def jump_to(self, moment: datetime) -> bool | None:
+        """Move time forward to ``moment`` (virtual clocks only); False: it did not move."""
         ...
 
 
@@ -72,6 +76,7 @@ class VirtualClock:
         self._now = (start or datetime.now(UTC)).astimezone(UTC)
         self._lock = threading.RLock()
         self._listeners: list[JumpListener] = []
+        self._horizons: list[Horizon] = []
         self._holds = 0
         self.auto_advance = auto_advance
 
@@ -84,6 +89,11 @@ class VirtualClock:
         """Call ``listener(old, new)`` on every forward move, before due timers are delivered."""
         with self._lock:
             self._listeners.append(listener)
+
+    def add_horizon(self, horizon: Horizon) -> None:
+        """Stop every later jump at ``horizon()`` when that comes first (see :data:`Horizon`)."""
+        with self._lock:
+            self._horizons.append(horizon)
 
     def may_jump(self) -> bool:
         """True unless auto-advance is off or someone holds the clock."""
@@ -101,17 +111,27 @@ class VirtualClock:
             with self._lock:
                 self._holds -= 1
 
-    def jump_to(self, moment: datetime) -> None:
-        """Move forward to ``moment`` (never backwards) and tell the listeners."""
+    def jump_to(self, moment: datetime) -> bool:
+        """Move forward to ``moment``, or to an earlier horizon, and tell the listeners.
+
+        Never backwards; False when time did not move (a horizon is now: something outside is
+        still settling, the caller waits a little and asks again)."""
+        with self._lock:
+            horizons = list(self._horizons)
+        new = moment.astimezone(UTC)
+        for horizon in horizons:
+            limit = horizon()
+            if limit is not None:
+                new = min(new, limit.astimezone(UTC))
         with self._lock:
             old = self._now
-            new = moment.astimezone(UTC)
             if new <= old:
-                return
+                return False
             self._now = new
             listeners = list(self._listeners)
         for listener in listeners:
             listener(old, new)
+        return True
 
     def restore(self, moment: datetime) -> None:
         """Resume from a persisted time after a restart (only ever forward, no listeners)."""
