@@ -22,7 +22,16 @@ from pathlib import Path
 from bench.baselines import monitor_pattern, sdk_poller
 from bench.measure import REQUEST_MINIMUM
 from bench.onboarding import concurrent_runs, jittered_runs, one_run
-from bench.report import MATCHED, OURS, TUNED, BenchFigures, WaitRow, matched_interval, render
+from bench.report import (
+    MATCHED,
+    OURS,
+    PUSH,
+    TUNED,
+    BenchFigures,
+    WaitRow,
+    matched_interval,
+    render,
+)
 from bench.servicebus_latency import enqueue_to_started
 
 REPO = Path(__file__).resolve().parents[1]
@@ -78,11 +87,12 @@ def main(argv: list[str] | None = None) -> int:
     for n, hours in enumerate(LENGTHS_H):
         minutes, seed = hours * 60, 100 + n
         _progress(f"{hours:g} h builds")
-        for learned, name in ((True, OURS), (False, "ours, no records")):
+        for learned, push, name in ((True, False, OURS), (False, False, "ours, no records"),
+                                    (True, True, PUSH)):  # fmt: skip
             if not learned and hours != 3.0:
                 continue
-            samples = jittered_runs(root / f"wait-{hours}-{learned}", minutes, args.samples,
-                                    seed, learned)  # fmt: skip
+            samples = jittered_runs(root / f"wait-{hours}-{learned}-{push}", minutes,
+                                    args.samples, seed, learned, push)  # fmt: skip
             figures.waits.append(WaitRow(name, hours, [s.build for s in samples],
                                          [s.polls for s in samples],
                                          [s.notice for s in samples]))  # fmt: skip

@@ -30,6 +30,7 @@ from cli.stack import LocalStack, StackOptions
 from devhost.clock import VirtualClock
 from devhost.stepping import advance_until
 from devhost.store import Tx
+from shared import gateway_signal
 from shared.build_history import RecordBuildInput
 from shared.poll_schedule import poll_offsets, record_of
 from simulator.handlers.tables import is_table_path
@@ -191,13 +192,16 @@ class WaitSample:
 
 
 def jittered_runs(tmp: Path, mean_minutes: float, samples: int, seed: int,
-                  learned: bool) -> list[WaitSample]:  # fmt: skip
+                  learned: bool, push: bool = False) -> list[WaitSample]:  # fmt: skip
     """``samples`` onboardings (mode none) with builds jittered ±10 % around ``mean_minutes``,
-    on one stack whose run index holds 20 earlier builds' records (``learned``) or none."""
+    on one stack whose run index holds 20 earlier builds' records (``learned``) or none; with
+    ``push`` the app's gateway push signal is on (POLICY_GATEWAY_PUSH_SIGNAL: the simulator
+    publishes the build's end on Event Grid's queue when it happens)."""
     rng = random.Random(seed)
     out: list[WaitSample] = []
     deadline = max(6.0, mean_minutes / 60 * 1.5)
-    with _stack(tmp, mean_minutes, deadline) as stack:
+    settings = {gateway_signal.SETTING: "true"} if push else None
+    with _stack(tmp, mean_minutes, deadline, settings) as stack:
         assert stack.sim is not None
         if learned:
             seed_records(mean_minutes, random.Random(seed + 1000))
