@@ -145,6 +145,8 @@ def wait_on_schedule(context: OrchestrationContext) -> Generator[Any, Any, dict[
         now = context.current_utc_datetime
         meter.add()
         st.polls += 1
+        if per_wait > 1:  # an event that comes during this poll is kept for the wait after it
+            context.set_custom_status(_signal_status(st, deadline))
         try:
             raw = yield context.call_activity(acts.GET_GATEWAY_STATE.name, payload)
         except Exception as exc:  # TaskFailed: classified, retried on the budget, on timers
@@ -234,13 +236,25 @@ def _wait(
         context.set_custom_status(status)
         yield context.create_timer(next_at)
         return
-    event = f"{EVENT_GATEWAY_WRITE}-{st.polls}"  # one name per wait (see the docstring)
-    context.set_custom_status({**status, "signalEvent": event, "signals": st.signals})
+    signal = _signal_status(st)
+    context.set_custom_status({**status, **signal})
     timer = context.create_timer(next_at)
-    winner = yield context.task_any([timer, context.wait_for_external_event(event)])
+    event = context.wait_for_external_event(signal["signalEvent"])
+    winner = yield context.task_any([timer, event])
     if winner is not timer:
         timer.cancel()  # the confirming poll comes now; the schedule goes on from it
         st.signals += 1
+
+
+def _signal_status(st: WaiterState, deadline: dt.datetime | None = None) -> dict[str, Any]:
+    """The custom status naming the event the next wait listens for: one name per wait
+    (``gateway_write-<poll>``, see the docstring). Published from the poll before that wait on,
+    so an event raised while the poll runs is buffered for that wait, not lost."""
+    status: dict[str, Any] = {"signalEvent": f"{EVENT_GATEWAY_WRITE}-{st.polls}",
+                              "signals": st.signals, "polls": st.polls}  # fmt: skip
+    if deadline is not None:  # between waits: what the dashboard shows while it polls
+        status.update(step="wait", waitingFor="gateway build", until=deadline.isoformat())
+    return status
 
 
 def _read_records(

@@ -10,10 +10,14 @@ simulated (the virtual clock stops where the build ends, cli/stack.py), never wa
 from __future__ import annotations
 
 import datetime as dt
+import json
+import time
 from typing import Any
 
 import pytest
+from azure.servicebus import ServiceBusClient, ServiceBusMessage
 
+from shared.gateway_signal import QUEUE
 from tests.e2e.conftest import Stack
 from tests.e2e.test_gateway_wait_history import mode_none
 
@@ -56,9 +60,35 @@ def test_a_failed_build_is_noticed_at_its_failure_event(stack: Stack, sample: An
 
 
 @pytest.mark.settings(PUSH)
-@pytest.mark.sim_behaviour(resourceWriteEventAt="never")
-def test_a_lost_event_falls_back_to_the_schedule(stack: Stack, sample: Any) -> None:
-    run, wait = _run(stack, sample, "CHG-PUSH-3")
+@pytest.mark.parametrize(
+    "at",
+    [
+        pytest.param("never", marks=pytest.mark.sim_behaviour(resourceWriteEventAt="never")),
+        pytest.param("accepted", marks=pytest.mark.sim_behaviour(resourceWriteEventAt="accepted")),
+    ],
+)
+def test_a_lost_or_early_event_falls_back_to_the_schedule(
+    stack: Stack, sample: Any, at: str
+) -> None:
+    run, wait = _run(stack, sample, f"CHG-PUSH-3{at[0]}")
     assert run["output"]["outcome"] == "Succeeded", run["output"]
-    assert stack.sim.simulation.eventgrid.delivered == []
+    # accepted: one event when the PUT is accepted, before the waiter registered: nobody to
+    # wake (a registered waiter would only poll once more). never: no event at all.
+    assert len(stack.sim.simulation.eventgrid.delivered) == (1 if at == "accepted" else 0)
     assert wait["attempts"] == 27  # the clamp's polls over a 3 h build, as without the signal
+    assert stack.sim.simulation.eventgrid.pending() == 0  # the early event was taken, completed
+
+
+def test_a_message_that_is_no_gateway_event_is_completed_not_retried(stack: Stack) -> None:
+    assert stack.sim.servicebus is not None
+    backend = stack.sim.servicebus.backend
+    with ServiceBusClient.from_connection_string(stack.sim.servicebus.connection_string) as bus, \
+            bus.get_queue_sender(QUEUE) as sender:  # fmt: skip
+        sender.send_messages([ServiceBusMessage(b"not json"),
+                              ServiceBusMessage(json.dumps({"eventType": "Other"}))])  # fmt: skip
+    store = backend.stores[QUEUE]
+    deadline = time.monotonic() + 20  # wall time only bounds the wait; nothing is timed
+    while store.messages and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not store.messages  # both completed at the first delivery
+    assert not backend.stores[f"{QUEUE}/$deadletterqueue"].messages
