@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+from pydantic.json_schema import SkipJsonSchema
+
 from shared.wire_model import WireModel
 
 
@@ -27,4 +30,6 @@ class PrivateDnsRecord(WireModel):
     # Set (to the run's instance id) on the partial record of a call that failed half-way: a
     # create whose outcome it did not learn may have met a resource that was there before, so
     # the undo deletes only what carries this run's tag. None: the flags are known facts.
-    owner_check: str | None = None
+    # Internal to the undo: left out of the wire form when None and of the JSON schema, so a
+    # team record (the API) reads as before.
+    owner_check: SkipJsonSchema[str | None] = Field(default=None, exclude_if=lambda v: v is None)
