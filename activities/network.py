@@ -21,6 +21,7 @@ from whatever the subnet looks like when the (retried) step reads it.
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import json
 from collections.abc import Callable
@@ -174,7 +175,7 @@ def configure_subnet(
         return records[0] if records and records[0].changed else None
 
     with arm_action(action, partial):
-        _rewrite_subnet(net, ref, action, edit)
+        _rewrite_subnet(net, ref, action, edit, inp.read)
     return records[0]
 
 
@@ -225,6 +226,7 @@ def _rewrite_subnet(
     ref: ArmId,
     action: str,
     edit: Callable[[dict[str, Any]], bool],
+    earlier: dict[str, Any] | None = None,
 ) -> None:
     """Read-modify-write of the whole subnet, guarded by its ETag.
 
@@ -232,14 +234,22 @@ def _rewrite_subnet(
     there is anything to write. The body PUT back is the resource as read with that change
     only; ``If-Match`` names the ETag read, so NRP refuses (412) a write over a change made in
     between. Then the subnet is read and edited again, up to :data:`SUBNET_WRITE_ATTEMPTS`.
+
+    ``earlier`` is the subnet as read before (preflight's VNet GET, with its ETag): the first
+    attempt writes from it instead of reading (issue 17, item 4). It is trusted only for a
+    write, which If-Match guards; when it says there is nothing to write, or carries no ETag,
+    the subnet is read afresh, so a stale copy never decides anything.
     """
     rg, vnet, name = ref.resource_group, ref.parent.name, ref.name
     for _ in range(SUBNET_WRITE_ATTEMPTS):
-        response = cast(HttpResponse, net.subnets.get(rg, vnet, name, cls=_raw_response))
-        body: dict[str, Any] = response.json()
-        etag = response.headers.get("ETag") or body.get("etag")
-        if not edit(body.setdefault("properties", {})):
-            return
+        body, etag = _from_earlier(earlier, edit)
+        earlier = None  # once: a 412 means it is stale
+        if body is None:
+            response = cast(HttpResponse, net.subnets.get(rg, vnet, name, cls=_raw_response))
+            body = response.json()
+            etag = response.headers.get("ETag") or body.get("etag")
+            if not edit(body.setdefault("properties", {})):
+                return
         raw = io.BytesIO(json.dumps(body).encode("utf-8"))  # as read: no SDK model in between
         try:
             net.subnets.begin_create_or_update(
@@ -256,6 +266,18 @@ def _rewrite_subnet(
         f"{action}: the subnet changed between each of {SUBNET_WRITE_ATTEMPTS} reads and "
         "writes (412 PreconditionFailed); retrying later.",
     )
+
+
+def _from_earlier(
+    earlier: dict[str, Any] | None, edit: Callable[[dict[str, Any]], bool]
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The body to PUT and its ETag from an earlier read, or (None, None): read afresh."""
+    if not earlier or not earlier.get("etag"):
+        return None, None
+    body = copy.deepcopy(earlier)
+    if not edit(body.setdefault("properties", {})):
+        return None, None  # "nothing to do" is decided on a fresh read only
+    return body, str(earlier["etag"])
 
 
 def _raw_response(pipeline_response: Any, _deserialized: Any, _headers: Any) -> HttpResponse:

@@ -6,6 +6,7 @@ shared/preflight.py. Used both at the start of a run and by the dry run.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from azure.core.exceptions import ResourceNotFoundError
@@ -25,6 +26,8 @@ from shared.preflight import (
     passed,
 )
 
+# The largest subnet body preflight hands to the subnet step (a bigger one is read again there).
+SUBNET_READ_MAX_CHARS = 8000
 _SUBNET_USERS = (
     "ipConfigurations",
     "serviceAssociationLinks",
@@ -53,36 +56,51 @@ def run_preflight(inp: PreflightInput, factory: ClientFactory | None = None) -> 
             service_region=str(svc.location),
             service_subscription=sub,
         )
+        subnet_read = None
         if inp.mode != "none" and inp.subnet_id and not inp.existing_gateway_id:
-            _subnet_facts(f, inp.subnet_id, facts)
+            subnet_read = _subnet_facts(f, inp.subnet_id, facts)
         facts.workspace_owner = _workspace_owner(api, rg, service, inp)
         if inp.existing_gateway_id:
             facts.shared_gateway = _shared_gateway(f, inp.existing_gateway_id)
         elif inp.gateway_id:
             facts.gateway_owner = _gateway_owner(f, inp.gateway_id, inp.instance_id)
     findings = evaluate(facts)
-    return PreflightResult(passed=passed(findings), findings=findings, facts=facts)
+    return PreflightResult(
+        passed=passed(findings), findings=findings, facts=facts, subnet_read=subnet_read
+    )
 
 
-def _subnet_facts(f: ClientFactory, subnet_id: str, facts: PreflightFacts) -> None:
+def _subnet_facts(f: ClientFactory, subnet_id: str, facts: PreflightFacts) -> dict[str, Any] | None:
+    """Fill ``facts.subnet``; the subnet's raw JSON as read, when small enough to hand on."""
     try:
         ref = ArmId.parse(subnet_id, SUBNET)
     except ValueError as exc:
         facts.subnet_error = str(exc)
-        return
+        return None
     net = f.network(ref.subscription)
     missing = f"Subnet {subnet_id} was not found; check subnetId."
+    raw: dict[str, Any] = {}
+
+    def keep_raw(pipeline_response: Any, deserialized: Any, _headers: Any) -> Any:
+        raw.update(pipeline_response.http_response.json())
+        return deserialized
+
     try:
-        vnet = net.virtual_networks.get(ref.resource_group, ref.parent.name)
+        vnet = net.virtual_networks.get(ref.resource_group, ref.parent.name, cls=keep_raw)
     except ResourceNotFoundError:
         facts.subnet_error = missing
-        return
-    # A VNet's GET carries each subnet in full (properties, delegations, users), so the subnet
-    # is not read again (learn.microsoft.com/rest/api/virtualnetwork/virtual-networks/get).
+        return None
+    # A VNet's GET carries each subnet in full (properties, delegations, users, its ETag), so the
+    # subnet is not read again (learn.microsoft.com/rest/api/virtualnetwork/virtual-networks/get)
     subnet = next((s for s in vnet.subnets or [] if str(s.name).lower() == ref.name.lower()), None)
     if subnet is None:
         facts.subnet_error = missing
-        return
+        return None
+    read = next(
+        (s for s in (raw.get("properties") or {}).get("subnets") or []
+         if str(s.get("name", "")).lower() == ref.name.lower()),
+        None,
+    )  # fmt: skip
     props: dict[str, Any] = subnet.as_dict().get("properties", {})
     prefixes = props.get("addressPrefixes") or (
         [props["addressPrefix"]] if props.get("addressPrefix") else []
@@ -106,6 +124,9 @@ def _subnet_facts(f: ClientFactory, subnet_id: str, facts: PreflightFacts) -> No
     )
     provider = f.resources(ref.subscription).providers.get("Microsoft.Web")
     facts.web_provider_state = str(provider.registration_state)
+    # Handed to the subnet step when small (a gateway subnet has no users; one that has fails
+    # preflight anyway): it travels in the run's history.
+    return read if read and len(json.dumps(read)) <= SUBNET_READ_MAX_CHARS else None
 
 
 def _workspace_owner(api: Any, rg: str, service: str, inp: PreflightInput) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field
 
 from shared.nsg_rules import NetworkMode
@@ -36,6 +38,10 @@ class ConfigureSubnetInput(_Model):
     # read from the subnet at write time; ``prior_nsg_id`` counts only when it is given.
     prior_delegations: list[str] | None = None
     prior_nsg_id: str | None = None
+    # The subnet as preflight read it (raw JSON with its ETag, SubnetFacts.read): the first
+    # write starts from it with If-Match, so a change made since fails it (412) and the step
+    # reads the subnet afresh; None: read it first.
+    read: dict[str, Any] | None = None
 
 
 class SubnetRecord(_Model):

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
+from pydantic.json_schema import SkipJsonSchema
 
 from shared.wire_model import WireModel
 
@@ -216,3 +217,10 @@ class PreflightResult(WireModel):
     passed: bool
     findings: list[Finding]
     facts: PreflightFacts
+    # The subnet as the VNet's GET returned it (raw JSON with its ETag): the subnet step writes
+    # from it under If-Match instead of reading it again (issue 17, item 4). Not a fact shown
+    # to anyone (the dry run answers ``facts``). None: not kept (older results, no subnet, or a
+    # body over activities.preflight.SUBNET_READ_MAX_CHARS); left out of the wire form then.
+    subnet_read: SkipJsonSchema[dict[str, Any] | None] = Field(
+        default=None, exclude_if=lambda v: v is None
+    )

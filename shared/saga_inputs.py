@@ -103,6 +103,8 @@ def subnet(run: Run, nsg: NsgRecord, pre: PreflightResult) -> ConfigureSubnetInp
         nsg_id=nsg.nsg_id,
         prior_delegations=prior.delegations if prior else None,
         prior_nsg_id=prior.nsg_id if prior else None,
+        # Written from under If-Match, not read again (issue 17, item 4).
+        read=pre.subnet_read,
     )
 
 

@@ -164,6 +164,8 @@ async def _dry_run(
     run = Run(request, plan_for(request, policy), owner)
     # The SDK reads block; run them off the event loop so other requests go on meanwhile.
     result = await asyncio.to_thread(run_preflight, preflight(run))
+    # The subnet's raw body is for a run's subnet step only (issue 17, item 4): not answered.
+    result = result.model_copy(update={"subnet_read": None})
     inp = {"request": request.model_dump(by_alias=True, mode="json"),
            "policy": policy.model_dump(by_alias=True, mode="json")}  # fmt: skip
     plan = rehearse(inp, result, owner)
