@@ -3,18 +3,34 @@
 Pinned as upper bounds on the requests that are not gateway polls (polls follow the build and
 the schedule: tests/unit/test_poll_schedule.py), beside the hand-written minimum with the same
 checks, so an added read fails here. The minimum, per mode (PUT = one write, +op = one
-operation-status poll of an async write):
+operation-status poll of an async write; items in bench/measure.REQUEST_MINIMUM_ITEMS):
 
 * preflight: the service, the VNet (its subnets come in full), Microsoft.Web's registration
   (injection/integration), whether the workspace and the gateway exist; a shared gateway and
   its config connections instead of the gateway;
 * workspace PUT; NSG PUT +op; subnet PUT +op (its body from preflight's read); per grant the
   role definition's id and the assignment PUT; gateway PUT; link PUT; the link's state once
-  after the build; DNS zone PUT +op, VNet link PUT +op, A record PUT (injection).
+  after the build (at once on a shared gateway); DNS zone PUT +op, VNet link PUT +op, A record
+  PUT (injection).
 
-What the app does beyond it today: a read before each write (the owner mark decides whether a
-run made or adopted it, and a retried call finds its own work), the SDK's final GET after an
-async write, and, on the last poll, the gateway's config connections (its hostname).
+With the samples' three grants: injection 24, integration 19, none 13, shared 13 (the sums of
+the items above; until issue 17 item 4 the last three read 17, 12 and 10: 2, 1 and 3
+requests below the sums of their own items).
+
+What the app does beyond it (issue 17, item 4, and why each stays):
+
+* a read before the workspace, NSG, gateway and link writes, and before each role assignment:
+  it decides whether this run made or adopted what it finds (the owner mark), and none of
+  those providers documents a create-only write (If-None-Match) that could decide it instead;
+  a blind PUT updates what exists (its description/tags: the marks). Preflight's reads of the
+  workspace and gateway are not reused for it: they come at least one orchestration turn, and
+  with an approval gate days, before the write;
+* Private DNS's zone and VNet-link operations answer InProgress on their first poll (as the
+  real service does, arm-behaviour.md §3.8): one more status poll each.
+
+No longer made: the SDK's GET after an async write (activities/lro.py), the config-connection
+list after the build (the link's own read has the hostname), the reads before the DNS writes
+(create-only writes), the subnet's read before its write (preflight's copy under If-Match).
 """
 
 from __future__ import annotations
