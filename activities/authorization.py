@@ -170,6 +170,11 @@ def _grant(
 ) -> RoleRecord:
     """Read, then make the assignment only if it is not there; whose it is. ``mine`` gets the
     record of a grant of this run as soon as one may exist."""
+    # The read is the ownership check and stays (issue 17, item 4): the PUT is "create or
+    # update a role assignment by scope and name" (learn.microsoft.com/rest/api/authorization/
+    # roleassignments/create; Set-AzRoleAssignment and az role assignment update change the
+    # description of an existing one that way, Azure/azure-cli#14958), and no create-only
+    # condition is documented, so a PUT without it would overwrite another owner's mark.
     existing = _get(authz, inp.scope, name)
     if existing is not None:
         ours = inp.instance_id is not None and marked_by(existing.description) == inp.instance_id
