@@ -37,6 +37,9 @@ class _Item:
 class ApimContentBackend(Backend):
     def reset(self) -> None:
         self.items: dict[str, _Item] = {}
+        # Item keys by workspace key: a listing reads its workspace's items and the sweep for
+        # deleted workspaces looks at workspaces holding content, not at every item (issue 17).
+        self.by_workspace: dict[str, set[str]] = {}
 
     def _workspace(self, rid: ResourceId) -> ResourceId:
         workspace = rid.parent()
@@ -56,6 +59,7 @@ class ApimContentBackend(Backend):
             props.setdefault("state", "notPublished")
         item = _Item(rid, kind, props)
         self.items[key(str(rid))] = item
+        self.by_workspace.setdefault(key(str(rid.parent())), set()).add(key(str(rid)))
         return self.item_json(item), existing is None
 
     def get(self, rid: ResourceId, kind: str) -> dict[str, Any]:
@@ -68,17 +72,23 @@ class ApimContentBackend(Backend):
     def list_items(self, workspace: ResourceId, kind: str) -> list[dict[str, Any]]:
         self.sim.apim.get_workspace(workspace)
         prefix = key(str(workspace)) + f"/{kind}/"
-        return [self.item_json(i) for k, i in sorted(self.items.items()) if k.startswith(prefix)]
+        held = sorted(self.by_workspace.get(key(str(workspace)), ()))
+        return [self.item_json(self.items[k]) for k in held if k.startswith(prefix)]
 
     def delete(self, rid: ResourceId, kind: str) -> bool:
         self._workspace(rid)
+        held = self.by_workspace.get(key(str(rid.parent())), set())
+        held.discard(key(str(rid)))
+        if not held:
+            self.by_workspace.pop(key(str(rid.parent())), None)
         return self.items.pop(key(str(rid)), None) is not None
 
     def tick(self) -> None:
         # The content of a deleted workspace goes with it (see the module docstring).
-        for k, item in list(self.items.items()):
-            if self.sim.apim.workspaces.get(key(str(item.rid.parent()))) is None:
-                del self.items[k]
+        workspaces = self.sim.apim.workspaces
+        for gone in [w for w in self.by_workspace if w not in workspaces]:
+            for k in self.by_workspace.pop(gone):
+                self.items.pop(k, None)
 
     def snapshot(self) -> list[dict[str, Any]]:
         return [self.item_json(i) for _, i in sorted(self.items.items())]
