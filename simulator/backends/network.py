@@ -13,6 +13,7 @@ while another write on it is still running answers 429 ``RetryableError``.
 from __future__ import annotations
 
 import copy
+import functools
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -716,6 +717,10 @@ def _users(props: dict[str, Any]) -> list[str]:
     return users
 
 
+# A subnet write checks its prefixes against every subnet of its VNet (as NRP does); parsing
+# each of theirs again made that check cost a parse per subnet of the VNet (issue 17, item 5).
+# The networks are immutable; a bad prefix raises and is not cached.
+@functools.lru_cache(maxsize=4096)
 def _network(prefix: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     try:
         net = ipaddress.ip_network(prefix, strict=False)
