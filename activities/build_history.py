@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import logging
 
-from azure.data.tables import UpdateMode
-
 from shared import build_history, run_index
 from shared.build_history import BuildDurations, BuildKind, RecordBuildInput, RecordedDuration
 from shared.poll_schedule import RECENT_RECORDS
@@ -26,16 +24,11 @@ def read_build_durations(kind: BuildKind) -> BuildDurations:
     if not index_enabled():
         return BuildDurations()
     try:
-        index = run_index_table()
-        index._ensure_table()
-        key = run_index.quote(build_history.partition(kind.region, kind.sku))
-        found = index.table.query_entities(
-            f"PartitionKey eq {key}",
-            results_per_page=RECENT_RECORDS,
-            select=["seconds", "uncertainty"],
-        )
         # The first page (newest first) is all the schedule reads.
-        newest = list(next(iter(found.by_page()), iter(())))
+        newest = run_index_table().first_page(
+            build_history.partition(kind.region, kind.sku), RECENT_RECORDS,
+            ["seconds", "uncertainty"],
+        )  # fmt: skip
         records = [
             RecordedDuration(seconds=float(str(e["seconds"])),
                              uncertainty=float(str(e.get("uncertainty") or 0.0)))
@@ -51,19 +44,14 @@ def record_build_duration(inp: RecordBuildInput) -> None:
     if not index_enabled():
         return
     try:
-        index = run_index_table()
-        index._ensure_table()
         finished = run_index.parse_time(inp.finished_at)
-        index.table.upsert_entity(
-            {
-                "PartitionKey": build_history.partition(inp.region, inp.sku),
-                "RowKey": build_history.row_key(finished, inp.instance_id),
-                "seconds": inp.seconds,
-                "uncertainty": inp.uncertainty,
-                "instanceId": inp.instance_id,
-            },
-            UpdateMode.REPLACE,
-        )
+        run_index_table().upsert({
+            "PartitionKey": build_history.partition(inp.region, inp.sku),
+            "RowKey": build_history.row_key(finished, inp.instance_id),
+            "seconds": inp.seconds,
+            "uncertainty": inp.uncertainty,
+            "instanceId": inp.instance_id,
+        })  # fmt: skip
     except Exception:
         log.warning("build duration not recorded", exc_info=True,
                     extra={"instanceId": inp.instance_id})  # fmt: skip

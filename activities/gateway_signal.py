@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from azure.data.tables import UpdateMode
-
-from shared import gateway_signal, run_index
+from shared import gateway_signal
 from shared.gateway_signal import WatchGatewayInput, Watching
 from shared.run_index_store import index_enabled, run_index_table
 
@@ -26,17 +24,12 @@ def watch_gateway(inp: WatchGatewayInput) -> Watching:
     if not index_enabled():
         return Watching(watching=False)
     try:
-        index = run_index_table()
-        index._ensure_table()
-        index.table.upsert_entity(
-            {
-                "PartitionKey": gateway_signal.partition(inp.gateway_id),
-                "RowKey": inp.instance_id,
-                "gatewayId": inp.gateway_id,
-                "since": inp.since,
-            },
-            UpdateMode.REPLACE,
-        )
+        run_index_table().upsert({
+            "PartitionKey": gateway_signal.partition(inp.gateway_id),
+            "RowKey": inp.instance_id,
+            "gatewayId": inp.gateway_id,
+            "since": inp.since,
+        })  # fmt: skip
         return Watching(watching=True)
     except Exception:
         log.warning("gateway watch not registered", exc_info=True,
@@ -48,15 +41,9 @@ def watchers(gateway_id: str) -> list[str]:
     """The instance ids of the waiters registered for ``gateway_id`` (none: index off)."""
     if not index_enabled():
         return []
-    index = run_index_table()
-    index._ensure_table()
-    key = gateway_signal.partition(gateway_id)
-    found = index.table.query_entities(
-        f"PartitionKey eq {run_index.quote(key)}",
-        results_per_page=MAX_WATCHERS,
-        select=["RowKey", "gatewayId"],
+    page = run_index_table().first_page(
+        gateway_signal.partition(gateway_id), MAX_WATCHERS, ["RowKey", "gatewayId"]
     )
-    page = list(next(iter(found.by_page()), iter(())))
     wanted = gateway_signal.gateway_key(gateway_id)
     # The hash names the partition; the stored id guards against a collision.
     return [

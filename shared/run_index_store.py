@@ -78,6 +78,20 @@ class RunIndex:
                     self.table.create_table()
                 self._created = True
 
+    # -- side partitions (build durations, gateway watchers): one row kind each -------------
+    def upsert(self, entity: Mapping[str, Any]) -> None:
+        """Write a side partition's row whole (re-writing it is harmless)."""
+        self._ensure_table()
+        self.table.upsert_entity(dict(entity), UpdateMode.REPLACE)
+
+    def first_page(self, partition: str, size: int, select: list[str]) -> list[dict[str, Any]]:
+        """The first ``size`` rows of a side partition, in key order."""
+        self._ensure_table()
+        found = self.table.query_entities(
+            f"PartitionKey eq {run_index.quote(partition)}", results_per_page=size, select=select
+        )
+        return [dict(e) for e in next(iter(found.by_page()), iter(()))]
+
     # -- writes ---------------------------------------------------------------------------
     def put_run(self, row: Mapping[str, Any]) -> str:
         """Write a run's row and its id pointer (merge: re-writing is harmless).
