@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from bench.baselines import monitor_pattern, sdk_poller
-from bench.measure import REQUEST_MINIMUM
+from bench.measure import REQUEST_ACCOUNTED, REQUEST_MINIMUM
 from bench.onboarding import concurrent_runs, jittered_runs, one_run
 from bench.report import (
     MATCHED,
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     figures = BenchFigures(
         when=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), commit=_commit(),
         machine=f"{platform.machine()}, Python {platform.python_version()}", command=command,
-        minimum=dict(REQUEST_MINIMUM),
+        minimum=dict(REQUEST_MINIMUM), accounted=dict(REQUEST_ACCOUNTED),
     )  # fmt: skip
 
     for mode in ("injection", "integration", "none", "shared"):

@@ -112,3 +112,13 @@ def test_the_reading_names_the_verdict_against_tuned_and_matched_baselines() -> 
     assert "SDK poller, 600 s: 7.5 polls, within 11.67 % (ours: more polls, noticed sooner)" in text
     assert f"SDK poller, 90 s {MATCHED}: 40.5 polls, within 2.33 % (to notice as soon it" in text
     assert "at the same or better notice delay: NOT met" in text  # no monitor measured
+
+
+def test_arm_requests_are_read_against_the_bare_minimum_and_the_accounted_one() -> None:
+    figures = sample()  # 35 requests, 10 polls: 25 beyond the polls
+    figures.minimum, figures.accounted = {"none": 20}, {"none": 25}
+    text = render(figures)
+    assert "| 25 / 20 = 1.25x / 25 = 1.00x |" in text
+    assert "1.25x the minimum without ownership reads (goal 1.15x: NOT met)" in text
+    figures.minimum = {"none": 22}
+    assert "(goal 1.15x: met), 1.00x the minimum with them" in render(figures)
