@@ -89,6 +89,13 @@ EXPECTED = {
 }
 
 
+# Status polls of async writes, with the writes each needs at least one poll for.
+OPERATION_POLLS = {
+    ("GET", "network operation"): [("PUT", "NSG"), ("PUT", "subnet")],
+    ("GET", "DNS operation"): [("PUT", "DNS zone"), ("PUT", "DNS VNet link")],
+}
+
+
 def kind(request: dict[str, Any]) -> tuple[str, str]:
     path = request["path"].split("?", 1)[0]
     name = next((k for k, pattern in KINDS if re.search(pattern, path)), path)
@@ -130,6 +137,15 @@ def test_every_request_of_an_onboarding_is_pinned_by_kind(
     kinds = Counter(kind(r) for r in arm)
     if mode != "shared":
         kinds[("GET", "gateway")] -= polls
-    assert +kinds == EXPECTED[mode]
-    assert others == REQUEST_ACCOUNTED[mode] == sum(EXPECTED[mode].values())
-    assert others >= REQUEST_MINIMUM[mode]
+    expected = EXPECTED[mode]
+    assert REQUEST_ACCOUNTED[mode] == sum(expected.values())
+    # An operation's status polls follow time as well as count (the simulator ends network
+    # and DNS operations after 5 s or their InProgress polls, whichever comes first): if
+    # devhost's clock moves while an activity polls, one fewer is right. Every other kind is
+    # exact.
+    timed = {k: kinds.pop(k, 0) for k in OPERATION_POLLS}
+    assert +kinds == Counter({k: n for k, n in expected.items() if k not in OPERATION_POLLS})
+    for k, n in timed.items():
+        writes = OPERATION_POLLS[k]
+        assert sum(expected[w] for w in writes) <= n <= expected.get(k, 0), (k, n)
+    assert REQUEST_MINIMUM[mode] <= others <= REQUEST_ACCOUNTED[mode]
