@@ -166,8 +166,7 @@ def _modes(f: BenchFigures) -> list[str]:
                   "overhead: before + after = total")  # fmt: skip
     for mode, r in f.modes.items():
         verbs = ", ".join(f"{n} {v}" for v, n in sorted(r.requests_by_verb.items()))
-        total = sum(r.requests_by_verb.values())
-        beyond = total - r.polls
+        total, beyond = sum(r.requests_by_verb.values()), _beyond_polls(r)
         minimum = f.minimum.get(mode)
         ratio = f" = {beyond / minimum:.2f}x" if minimum else ""
         accounted = f.accounted.get(mode)
@@ -180,6 +179,18 @@ def _modes(f: BenchFigures) -> list[str]:
             f"{_m(r.pre_build)} + {_m(r.after_ready)} = {_m(r.overhead)}",
         ))  # fmt: skip
     return [*out, ""]
+
+
+def _beyond_polls(r: RunFigures) -> int:
+    return sum(r.requests_by_verb.values()) - r.polls
+
+
+def _cpu_ratio(f: BenchFigures) -> float | None:
+    """CPU per run at the largest load over that at the smallest (None with fewer than two)."""
+    if len(f.loads) < 2:
+        return None
+    first, last = f.loads[0], f.loads[-1]
+    return (last.cpu_seconds / last.runs) / (first.cpu_seconds / first.runs)
 
 
 def _stats(values: list[float], fmt: str) -> str:
@@ -259,11 +270,10 @@ def _loads(f: BenchFigures) -> list[str]:
                         f"{load.cpu_seconds:.1f} s",
                         f"{load.cpu_seconds / load.runs * 1000:.0f} ms", load.episodes,
                         load.events_consumed, load.requests))  # fmt: skip
-    if len(f.loads) >= 2:
-        first, last = f.loads[0], f.loads[-1]
-        per = [x.cpu_seconds / x.runs for x in (first, last)]
-        out += ["", f"CPU per run at {last.runs} runs is {per[1] / per[0]:.2f}x that at "
-                f"{first.runs} runs."]  # fmt: skip
+    ratio = _cpu_ratio(f)
+    if ratio is not None:
+        out += ["", f"CPU per run at {f.loads[-1].runs} runs is {ratio:.2f}x that at "
+                f"{f.loads[0].runs} runs."]  # fmt: skip
     return [*out, ""]
 
 
@@ -324,17 +334,14 @@ def goals(f: BenchFigures) -> list[tuple[str, str, bool | None]]:
                 f"{half.history_max_instance} events" if half else "-",
                 half.history_max_instance <= 100 if half else None))  # fmt: skip
     for mode, r in f.modes.items():
-        beyond = sum(r.requests_by_verb.values()) - r.polls
+        beyond = _beyond_polls(r)
         minimum, accounted = f.minimum.get(mode), f.accounted.get(mode)
         if minimum and accounted:
             out.append((f"ARM requests within 1.15x of the hand-written minimum, {mode}",
                         f"{beyond / minimum:.2f}x without ownership reads, "
                         f"{beyond / accounted:.2f}x with them",
                         beyond <= 1.15 * minimum))  # fmt: skip
-    ratio = None
-    if len(f.loads) >= 2:
-        first, last = f.loads[0], f.loads[-1]
-        ratio = (last.cpu_seconds / last.runs) / (first.cpu_seconds / first.runs)
+    ratio = _cpu_ratio(f)
     out.append(("CPU per run at the larger load within 10 % of the smaller",
                 "-" if ratio is None else f"{ratio:.2f}x",
                 None if ratio is None else ratio <= 1.10))  # fmt: skip

@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 from bench.measure import RunFigures
+from bench.onboarding import LoadFigures
 from bench.report import (
     HEADINGS,
     MARK,
@@ -145,3 +146,14 @@ def test_each_goal_is_decided_by_its_figure_or_said_to_be_unmeasured() -> None:
     assert "| CPU per run at the larger load within 10 % of the smaller | - | not measured |" in (
         render(figures)
     )
+
+
+def test_cpu_per_run_is_compared_between_the_smallest_and_largest_load() -> None:
+    figures = sample()
+    figures.loads = [LoadFigures(50, 30.0, 35.0, Counter(Succeeded=50), 100),
+                     LoadFigures(200, 140.0, 153.0, Counter(Succeeded=200), 400)]  # fmt: skip
+    text = render(figures)
+    assert "CPU per run at 200 runs is 1.09x that at 50 runs." in text
+    assert "| CPU per run at the larger load within 10 % of the smaller | 1.09x | met |" in text
+    figures.loads[1].cpu_seconds = 155.0
+    assert "| 1.11x | NOT met |" in render(figures)
