@@ -161,7 +161,7 @@ def _modes(f: BenchFigures) -> list[str]:
            "holds no build records here, so the wait is on the adaptive clamp. A private-IP "
            "wait is answered at once.", ""]  # fmt: skip
     out += _table("mode", "outcome", "ARM requests (by verb)",
-                  "beyond polls / minimum / minimum + ownership reads",
+                  "beyond polls / minimum / minimum + the items beyond it",
                   "polls", "noticed after ready", "history total / max per instance / saga",
                   "overhead: before + after = total")  # fmt: skip
     for mode, r in f.modes.items():

@@ -63,8 +63,10 @@ def advance_until(
             if not _settled(host, settle) or condition():
                 continue
             # The condition may have acted (an operator stand-in raises an event from it): what
-            # it started runs before time moves, or the timer it raced would win.
-            if _settled(host, settle) and not jump_to_next_timer(host):
+            # it started runs before time moves, or the timer it raced would win. Its act is
+            # stored before it returns, so one reading sees it (the settle above was for
+            # episodes between their commit and their next step).
+            if is_idle(host) and not jump_to_next_timer(host):
                 raise TimeoutError("the host is idle, no timer is pending, condition false")
 
 

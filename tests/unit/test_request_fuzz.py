@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -278,6 +279,7 @@ def test_arbitrary_principal_headers_are_401_403_or_let_in(header):
         assert header not in body
 
 
+@functools.cache
 def _refusal(status: int, header_present: bool) -> str:
     """The body refusing a header that cannot be echoed back: absent or not base64 (401), or a
     well-formed principal without the role (403)."""
